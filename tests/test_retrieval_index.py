@@ -1,0 +1,85 @@
+"""Vectors persisted in Chroma: embedded once, incrementally, and re-embedded when they must be."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from corpus.ingest import read_page, shipped_pages
+from corpus.records import new_paper
+from retrieval.index import open_retriever
+from retrieval.vectors import VectorStoreError
+
+
+class CountingEncoder:
+    """Wraps the real encoder and counts the texts it is asked to embed."""
+
+    def __init__(self, inner, name: str | None = None) -> None:
+        self.inner = inner
+        self.name = name or inner.name
+        self.texts = 0
+
+    def encode(self, texts, progress=False):
+        self.texts += len(texts)
+        return self.inner.encode(texts, progress=progress)
+
+
+@pytest.fixture(scope="module")
+def small_papers():
+    page = shipped_pages()[0]
+    return [new_paper(c, f"p{i:03d}", "2026-01-01T00:00:00+00:00") for i, c in enumerate(read_page(page)[:8])]
+
+
+def test_restart_embeds_nothing(tmp_path, encoder, small_papers):
+    first = CountingEncoder(encoder)
+    open_retriever(small_papers, tmp_path / "v", first)
+    assert first.texts >= len(small_papers)  # one text per paper plus its windows
+
+    second = CountingEncoder(encoder)
+    retriever = open_retriever(small_papers, tmp_path / "v", second)
+    assert second.texts == 0
+    # And the reopened vectors are the ones computed the first time.
+    assert retriever.vectors.doc.shape == (len(small_papers), 384)
+    norms = np.linalg.norm(retriever.vectors.doc, axis=1)
+    np.testing.assert_allclose(norms, 1.0, atol=1e-3)
+
+
+def test_new_and_changed_papers_embed_only_themselves(tmp_path, encoder, small_papers):
+    counting = CountingEncoder(encoder)
+    open_retriever(small_papers[:6], tmp_path / "v", counting)
+    counting.texts = 0
+    open_retriever(small_papers[:7], tmp_path / "v", counting)
+    from retrieval.vectors import _texts_of
+
+    assert counting.texts == len(_texts_of(small_papers[6]))
+
+    counting.texts = 0
+    changed = dataclasses.replace(small_papers[0], clean_abstract=small_papers[0].clean_abstract + " A new final sentence.")
+    open_retriever([changed, *small_papers[1:7]], tmp_path / "v", counting)
+    assert counting.texts == len(_texts_of(changed))
+
+
+def test_changed_model_name_re_embeds_everything(tmp_path, encoder, small_papers):
+    open_retriever(small_papers, tmp_path / "v", CountingEncoder(encoder))
+    renamed = CountingEncoder(encoder, name="another-model")
+    open_retriever(small_papers, tmp_path / "v", renamed)
+    from retrieval.vectors import _texts_of
+
+    assert renamed.texts == sum(len(_texts_of(p)) for p in small_papers)
+
+
+def test_removed_papers_leave_the_index(tmp_path, encoder, small_papers):
+    open_retriever(small_papers, tmp_path / "v", CountingEncoder(encoder))
+    retriever = open_retriever(small_papers[:3], tmp_path / "v", CountingEncoder(encoder))
+    assert len(retriever) == 3
+    assert retriever.vectors.window_owner.max(initial=0) < 3
+
+
+def test_corrupt_vector_store_is_a_clear_error(tmp_path, encoder, small_papers):
+    store = tmp_path / "v"
+    store.mkdir()
+    (store / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(VectorStoreError, match="delete that directory"):
+        open_retriever(small_papers, store, CountingEncoder(encoder))
