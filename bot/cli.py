@@ -23,13 +23,6 @@ def _settings() -> Settings:
         raise SystemExit(2) from None
 
 
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Chroma and HTTP libraries are chatty at INFO; their warnings still show.
-    for noisy in ("chromadb", "httpx", "sentence_transformers", "transformers", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
 def _hit_json(hit, weak: bool) -> dict:
     return {
         "rank": hit.rank,
@@ -215,7 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the `paperscout` command."""
     args = build_parser().parse_args(argv)
     settings = _settings()
-    _setup_logging(settings.log_level if args.command == "run" else "WARNING")
+    from bot.__main__ import setup_logging
+
+    setup_logging(settings.log_level if args.command == "run" else "WARNING")
     from corpus.store import CorpusError
     from retrieval.vectors import VectorStoreError
 

@@ -44,7 +44,7 @@ class FusionConfig:
     # Weak-match flag: weak when best cosine + lexical_weight * lexical strength is below
     # the threshold (see `_is_weak`).
     weak_lexical_weight: float = 0.25
-    weak_threshold: float = 0.535
+    weak_threshold: float = 0.555
 
 
 def clean_query(raw: str) -> tuple[str, str | None]:
@@ -213,18 +213,23 @@ class HybridRetriever:
         return SearchResult(query=text, hits=hits, weak=weak, note=note)
 
     def similar(self, paper_id: str, k: int = 5) -> SearchResult:
-        """Return the `k` papers nearest to a paper by its own vectors (itself excluded)."""
+        """Return the `k` papers nearest to a paper (itself excluded).
+
+        The paper's own vector finds papers written about the same things; its title as a
+        keyword query keeps the topic named in the title in view (the vector of a paper on
+        faster Sinkhorn leans towards Newton methods, its title towards optimal transport).
+        """
         row = self._row.get(paper_id)
         if row is None:
             raise QueryError("I don't know that paper. Pick a title from the suggestions.")
         paper = self.papers[row]
-        qvec = self.vectors.doc[row]
-        dense, cosine = self._dense_scores(qvec)
-        dense[row] = -np.inf
-        order = np.argsort(-dense, kind="stable")[:k]
+        dense, cosine = self._dense_scores(self.vectors.doc[row])
         terms = tokenize(paper.clean_title)
         bm25 = self.bm25.scores(terms)
-        s = {"bm25": bm25, "dense": dense, "cosine": cosine, "fused": dense, "terms": terms}
+        fused = self._fuse(bm25, dense, self._phrase_scores(terms))
+        fused[row] = -np.inf
+        order = np.argsort(-fused, kind="stable")[:k]
+        s = {"bm25": bm25, "dense": dense, "cosine": cosine, "fused": fused, "terms": terms}
         hits = tuple(self._hit(int(r), rank, s, paper.clean_title) for rank, r in enumerate(order, start=1))
         return SearchResult(query=paper.title, hits=hits, weak=False)
 

@@ -52,11 +52,11 @@ def test_off_topic_queries_are_flagged_weak(retriever, query):
 
 
 def test_similar_excludes_the_paper_itself(retriever):
-    paper = retriever.find_title("Accelerating Sinkhorn Algorithm with Sparse Newton Iterations")
+    paper = retriever.find_title("Efficient and Modular Implicit Differentiation")
     result = retriever.similar(paper.id, 5)
     ids = [h.paper.id for h in result.hits]
     assert paper.id not in ids and len(ids) == 5
-    assert any("transport" in h.paper.clean_abstract.lower() for h in result.hits[:3])
+    assert all("differentia" in h.paper.text.lower() for h in result.hits[:3])
     with pytest.raises(QueryError):
         retriever.similar("no-such-id")
 
@@ -80,7 +80,7 @@ def test_huge_query_is_cut_and_says_so(retriever):
     result = retriever.search("sinkhorn optimal transport " * 250, 3)  # 6,750 characters
     assert result.note and "first" in result.note
     assert len(result.query) <= 500
-    assert result.hits[0].paper.title == "Accelerating Sinkhorn Algorithm with Sparse Newton Iterations"
+    assert "optimal transport" in result.hits[0].paper.text.lower()
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,141 @@
+"""`python -m bot`: read settings, open the corpus and index, run the Discord bot until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from typing import TYPE_CHECKING
+
+from bot.settings import Settings, SettingsError, get_settings
+
+if TYPE_CHECKING:
+    from retrieval.hybrid import HybridRetriever
+
+log = logging.getLogger("paperscout")
+
+NOISY_LOGGERS = ("chromadb", "httpx", "sentence_transformers", "transformers", "urllib3", "discord.gateway")
+
+
+class RedactSecret(logging.Filter):
+    """Replace a secret in every log record, in case a library ever formats it into a message."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        self.secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message without the secret."""
+        if self.secret:
+            message = record.getMessage()
+            if self.secret in message:
+                record.msg, record.args = message.replace(self.secret, "[redacted]"), ()
+        return True
+
+
+def setup_logging(level: str) -> None:
+    """Log to stderr at `level`, keeping chatty libraries at WARNING."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _warm_up(retriever: HybridRetriever) -> None:
+    """Run one throwaway search; a failure here only means the first real search is slower."""
+    try:
+        retriever.search("warm up", 1)
+    except Exception:
+        log.warning("warm-up search failed; continuing", exc_info=True)
+
+
+async def serve(settings: Settings) -> int:
+    """Open the services, connect, and run until SIGTERM/SIGINT or a fatal client error."""
+    import discord
+
+    from bot.client import PaperScoutBot, point_discord_at
+    from bot.events import LoggingEventSink
+    from bot.handlers import Handlers
+    from bot.ratelimit import SlidingWindowLimiter
+    from bot.services import corpus_path, open_services
+
+    data_dir = settings.data_dir
+    first_build = not corpus_path(data_dir).exists()
+    if first_build:
+        log.info("no index in %s yet: building it before connecting (embedding every paper takes a minute or more)", data_dir)
+    else:
+        log.info("opening the corpus and index in %s", data_dir)
+    services = await asyncio.to_thread(open_services, data_dir, None, first_build)
+    # Load the embedding model now, so the first user does not wait for it.
+    await asyncio.to_thread(_warm_up, services.retriever)
+    log.info("%d papers ready; connecting to Discord", len(services.retriever))
+
+    sink = LoggingEventSink()
+    limiter = SlidingWindowLimiter(settings.rate_limit_count, settings.rate_limit_seconds)
+    handlers = Handlers(services.retriever, sink, limiter)
+    point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
+    bot = PaperScoutBot(handlers, data_dir=data_dir, dev_guild_id=settings.discord_dev_guild_id)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    assert settings.discord_token is not None
+    client_task = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()), name="discord-client")
+    stop_task = asyncio.create_task(stop.wait(), name="stop-signal")
+    await asyncio.wait({client_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+
+    code = 0
+    if stop.is_set():
+        log.info("stop requested: closing the Discord connection")
+    else:
+        error = None if client_task.cancelled() else client_task.exception()
+        if isinstance(error, discord.LoginFailure):
+            log.error("Discord refused the login: check DISCORD_TOKEN")
+        elif isinstance(error, discord.PrivilegedIntentsRequired):
+            log.error("Discord refused the intents the bot asked for")
+        elif error is not None:
+            log.error("the Discord client stopped", exc_info=error)
+        code = 1
+    stop_task.cancel()
+    await bot.close()
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        await client_task
+    sink.close()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.remove_signal_handler(sig)
+    log.info("stopped cleanly")
+    return code
+
+
+def run_bot(settings: Settings) -> int:
+    """Run the Discord bot with `settings`; return the process exit code."""
+    if not settings.has_token:
+        log.error("missing setting DISCORD_TOKEN: the bot cannot log in (try `paperscout console`)")
+        return 2
+    assert settings.discord_token is not None
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactSecret(settings.discord_token.get_secret_value()))
+    try:
+        return asyncio.run(serve(settings))
+    except KeyboardInterrupt:
+        return 130
+
+
+def main() -> int:
+    """Read settings (one line naming a bad variable on error), set up logging, run the bot."""
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        print(f"paperscout: {exc}", file=sys.stderr)
+        return 2
+    if not settings.has_token:
+        print("paperscout: missing setting DISCORD_TOKEN (set it, or run `paperscout console`)", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level)
+    return run_bot(settings)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,89 @@
+"""The discord.py client: intents, allowed mentions, where Discord is, and command sync."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+from discord.gateway import DiscordWebSocket
+
+from bot.cogs import EXTENSIONS
+from bot.command_sync import sync_commands
+from bot.handlers import Handlers
+from bot.responder import APOLOGY, Responder
+from bot.views import VIEW_TIMEOUT
+
+log = logging.getLogger(__name__)
+
+
+def bot_intents() -> discord.Intents:
+    """Return the intents the bot needs: none privileged (mentions and DMs carry content)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    return intents
+
+
+def point_discord_at(api_base: str, gateway_url: str) -> None:
+    """Send discord.py's REST calls and gateway connection to the configured servers."""
+    # Route builds each URL from BASE when created, so webhooks and interaction callbacks
+    # follow too. Never call _set_api_version afterwards: it resets BASE.
+    discord.http.Route.BASE = api_base.rstrip("/")
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+class PaperScoutBot(commands.Bot):
+    """PaperScout on Discord: slash commands and mention answers over shared handlers."""
+
+    def __init__(
+        self,
+        handlers: Handlers,
+        *,
+        data_dir: Path | None = None,
+        dev_guild_id: int | None = None,
+        view_timeout: float = VIEW_TIMEOUT,
+        **options: Any,
+    ) -> None:
+        # PaperScout never joins voice: skip discord.py's warnings about missing voice libraries.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=bot_intents(),
+            help_command=None,
+            # Echoed queries and paper text must never ping anyone.
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
+        self.handlers = handlers
+        self.data_dir = data_dir
+        self.dev_guild_id = dev_guild_id
+        self.view_timeout = view_timeout
+        self.sync_outcome: str | None = None
+        self.tree.on_error = self._on_tree_error
+
+    async def setup_hook(self) -> None:
+        """Load the cogs, then sync commands per the rules in command_sync."""
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.sync_outcome = await sync_commands(self.tree, self.data_dir, self.dev_guild_id)
+
+    async def on_ready(self) -> None:
+        """Log who we are once connected."""
+        assert self.user is not None
+        log.info("connected as %s (%s) in %d guilds", self.user, self.user.id, len(self.guilds))
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Do nothing here: there are no prefix commands; the mention cog listens for messages."""
+
+    async def _on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """Catch what command bodies did not (e.g. a failing transformer): apologize and log."""
+        original = getattr(error, "original", error)
+        log.error("command error in %s", interaction.command and interaction.command.name, exc_info=original)
+        await Responder(interaction).fail(APOLOGY)

@@ -1,0 +1,47 @@
+"""Fixtures of the bot tests: the fake retriever, handlers, a fake Discord and the real bot on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import AsyncIterator
+
+import pytest
+
+from bot.handlers import Handlers
+from bot.ratelimit import SlidingWindowLimiter
+from tests.bot.fakes import FakeRetriever, ListSink
+from tests.bot.harness import running_bot
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord.pytest_helpers import ClientRun, running_fake
+
+
+@pytest.fixture
+def retriever() -> FakeRetriever:
+    """A retriever over a dozen hand-made papers."""
+    return FakeRetriever()
+
+
+@pytest.fixture
+def sink() -> ListSink:
+    """An event sink that keeps events for assertions."""
+    return ListSink()
+
+
+@pytest.fixture
+def handlers(retriever: FakeRetriever, sink: ListSink) -> Handlers:
+    """Handlers with a rate limit too generous to trip by accident."""
+    return Handlers(retriever, sink, SlidingWindowLimiter(100, 30))
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    """A running fake Discord."""
+    async with running_fake() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def run(fake: FakeDiscord, handlers: Handlers, tmp_path: Path) -> AsyncIterator[ClientRun]:
+    """The bot connected to the fake, commands synced globally."""
+    async with running_bot(fake, handlers, tmp_path) as run:
+        yield run

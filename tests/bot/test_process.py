@@ -1,0 +1,109 @@
+"""`python -m bot` as a separate process, pointed at the fake Discord through its settings."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord.pytest_helpers import running_fake
+
+TOKEN = "MTIz.secret-token-that-must-never-be-logged.abc"
+
+
+def bot_env(**settings: str) -> dict[str, str]:
+    """Return the environment of a bot process: ours minus any real Discord settings, plus `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "PAPERSCOUT_", "RATE_LIMIT_"))}
+    env.update({"HF_HUB_OFFLINE": "1", "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"})
+    env.update(settings)
+    return env
+
+
+def run_quick(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    # cwd is a fresh directory so no developer's .env leaks into the run.
+    return subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env=bot_env(**settings),
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("RATE_LIMIT_COUNT", "lots"), ("DISCORD_DEV_GUILD_ID", "my-guild"), ("LOG_LEVEL", "LOUD")],
+)
+def test_malformed_setting_stops_start_up_with_one_line(tmp_path: Path, setting: str, value: str) -> None:
+    done = run_quick(tmp_path, DISCORD_TOKEN=TOKEN, **{setting: value})
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and setting in lines[0]
+    assert TOKEN not in done.stdout + done.stderr
+
+
+def test_log_lines_never_carry_the_token(caplog: pytest.LogCaptureFixture) -> None:
+    from bot.__main__ import RedactSecret
+
+    logger = logging.getLogger("paperscout.test-redact")
+    logger.addFilter(RedactSecret(TOKEN))
+    with caplog.at_level(logging.INFO, logger=logger.name):
+        logger.info("connecting with %s", TOKEN)
+    assert caplog.messages == ["connecting with [redacted]"]
+
+
+def test_missing_token_names_the_variable(tmp_path: Path) -> None:
+    done = run_quick(tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "paperscout: missing setting DISCORD_TOKEN (set it, or run `paperscout console`)"
+    ]
+
+
+async def test_python_m_bot_serves_the_fake_and_stops_on_sigterm(shipped_data_dir: Path, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(shipped_data_dir, data_dir)
+    log_path = tmp_path / "bot.log"
+    async with running_fake(token=TOKEN) as fake:
+        with log_path.open("w") as log:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot",
+                cwd=tmp_path,
+                env=bot_env(
+                    DISCORD_TOKEN=TOKEN,
+                    DISCORD_API_BASE=fake.api_base,
+                    DISCORD_GATEWAY_URL=fake.gateway_url,
+                    PAPERSCOUT_DATA_DIR=str(data_dir),
+                ),
+                stdout=log, stderr=subprocess.STDOUT,
+            )
+            try:
+                await answer_a_find(fake, proc)
+                proc.send_signal(signal.SIGTERM)
+                code = await asyncio.wait_for(proc.wait(), 60)
+            finally:
+                if proc.returncode is None:
+                    proc.kill()
+                    await proc.wait()
+    output = log_path.read_text()
+    assert code == 0, output
+    assert "stopped cleanly" in output
+    assert TOKEN not in output
+    assert (data_dir / "discord-commands.sha256").exists()
+
+
+async def answer_a_find(fake: FakeDiscord, proc: asyncio.subprocess.Process) -> None:
+    """Wait for the process to connect and sync, then check it answers /find like the console."""
+    commands = await fake.wait_for_commands(None, timeout=240)  # loading the model takes a while
+    assert proc.returncode is None
+    assert {c["name"] for c in commands} == {"find", "paper", "similar", "help"}
+    await fake.wait_ready(timeout=60)
+    inter = await fake.send_interaction_command("find", {"query": "implicit differentiation"})
+    msg = await fake.wait_for_response(inter, timeout=60)
+    assert msg.embeds[0]["title"] == "1. Efficient and Modular Implicit Differentiation"
+    assert fake.rejections == []
