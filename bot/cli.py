@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -39,21 +40,64 @@ def _hit_json(hit, weak: bool) -> dict:
     }
 
 
+def _source_configs(settings: Settings):
+    from corpus.sources.refresh import DEFAULT_ARXIV, DEFAULT_HF_DAILY
+
+    hf = dataclasses.replace(
+        DEFAULT_HF_DAILY, enabled=settings.hf_daily_enabled, base_url=settings.hf_daily_base_url,
+        timeout=settings.source_timeout_seconds,
+    )
+    arxiv = dataclasses.replace(
+        DEFAULT_ARXIV, enabled=settings.arxiv_enabled, base_url=settings.arxiv_base_url,
+        timeout=settings.source_timeout_seconds, query=settings.arxiv_query, max_results=settings.arxiv_max_results,
+    )
+    return hf, arxiv
+
+
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    """Add papers from page and JSONL files to the corpus, then index what is new."""
+    """Add papers from page and JSONL files or a fresh-paper feed, then index what is new."""
     from bot.services import corpus_path, open_services
     from corpus.ingest import ingest_paths, open_corpus
 
+    if not (args.paths or args.hf_daily or args.arxiv):
+        print("paperscout ingest: give PATH..., --hf-daily DATE or --arxiv QUERY", file=sys.stderr)
+        return 2
     store = open_corpus(corpus_path(settings.data_dir))
     report = ingest_paths(store, [Path(p) for p in args.paths])
+    changed = bool(report.added or report.updated)
+    if changed:
+        store.save()
+    failed = False
+    if args.hf_daily or args.arxiv:
+        from corpus.sources.refresh import ingest_arxiv, ingest_hf_daily
+
+        hf_config, arxiv_config = _source_configs(settings)
+        feeds = []
+        try:
+            if args.hf_daily:
+                feeds.append(ingest_hf_daily(store, args.hf_daily, hf_config))
+            if args.arxiv:
+                feeds.append(ingest_arxiv(store, args.arxiv, arxiv_config))
+        except ValueError as exc:
+            print(f"paperscout ingest: {exc}", file=sys.stderr)
+            return 2
+        for feed in feeds:
+            report.problems += list(feed.problems)
+            if feed.error:
+                failed = True
+                report.problems.append(f"{feed.feed or feed.source}: {feed.error}")
+            report.added += list(feed.added)
+            report.updated += list(feed.updated)
+            report.unchanged += feed.unchanged
+            changed = changed or bool(feed.added or feed.updated)
     for problem in report.problems:
         print(problem, file=sys.stderr)
-    if report.added or report.updated:
-        store.save()
-        open_services(settings.data_dir, progress=True)
+    if changed:
+        # Only new or changed papers are embedded; the rest of the index is reused.
+        open_services(settings.data_dir, progress=sys.stderr.isatty())
     print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged {report.unchanged}; corpus holds {len(store)} papers")
     nothing_read = not (report.added or report.updated or report.unchanged)
-    return 1 if nothing_read and report.problems else 0
+    return 1 if failed or (nothing_read and report.problems) else 0
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
@@ -177,7 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="add papers from saved pages or JSONL files")
-    p.add_argument("paths", nargs="+", help="page .txt files or .jsonl files")
+    p.add_argument("paths", nargs="*", help="page .txt files or .jsonl files")
+    p.add_argument("--hf-daily", metavar="DATE", help="the Hugging Face daily papers of DATE (YYYY-MM-DD)")
+    p.add_argument("--arxiv", metavar="QUERY", help="the newest arXiv papers matching QUERY")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("stats", help="corpus size by source")

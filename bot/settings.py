@@ -26,6 +26,14 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     rate_limit_count: int = Field(default=5, ge=1)
     rate_limit_seconds: float = Field(default=30.0, gt=0)
+    # Fresh-paper sources.
+    hf_daily_enabled: bool = True
+    hf_daily_base_url: str = "https://huggingface.co"
+    arxiv_enabled: bool = True
+    arxiv_base_url: str = "https://export.arxiv.org"
+    arxiv_query: str = "cat:cs.LG OR cat:cs.CL OR cat:cs.CV"
+    arxiv_max_results: int = Field(default=50, ge=1, le=500)
+    source_timeout_seconds: float = Field(default=20.0, gt=0)
 
     @field_validator("log_level")
     @classmethod
@@ -35,17 +43,10 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown log level {value!r}")
         return level
 
-    @field_validator("discord_token", mode="before")
+    @field_validator("discord_token", "discord_dev_guild_id", mode="before")
     @classmethod
-    def _empty_token_is_none(cls, value: object) -> object:
-        # `DISCORD_TOKEN=` in a copied .env.example means "not configured", not an empty token.
-        if isinstance(value, str) and not value.strip():
-            return None
-        return value
-
-    @field_validator("discord_dev_guild_id", mode="before")
-    @classmethod
-    def _empty_guild_is_none(cls, value: object) -> object:
+    def _empty_is_unset(cls, value: object) -> object:
+        # `DISCORD_TOKEN=` in a copied .env.example means "not configured", not an empty value.
         if isinstance(value, str) and not value.strip():
             return None
         return value

@@ -1,0 +1,110 @@
+"""Parse the Hugging Face daily papers API (`/api/daily_papers?date=...`) into candidates."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+from typing import Any
+
+from corpus.records import Candidate
+from corpus.sources import ParseResult, PayloadError
+from corpus.sources.http import Fetcher
+
+log = logging.getLogger(__name__)
+
+API_PATH = "/api/daily_papers"
+
+
+def check_day(day: str) -> str:
+    """Return `day` if it is an ISO date (YYYY-MM-DD); raise ValueError otherwise."""
+    try:
+        return date.fromisoformat(day.strip()).isoformat()
+    except (AttributeError, ValueError) as exc:
+        raise ValueError(f"not a date (expected YYYY-MM-DD): {day!r}") from exc
+
+
+def source_name(day: str) -> str:
+    """Return the listing source name of one day's list, e.g. 'hf-daily:2026-03-06'."""
+    return f"hf-daily:{day}"
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _count(value: Any) -> int | None:
+    # bool is an int subclass; a True upvote count is malformed, not 1.
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
+
+
+def _authors(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    names = (item.get("name") if isinstance(item, dict) else None for item in value)
+    return tuple(" ".join(name.split()) for name in names if _text(name))
+
+
+def candidate_from_item(item: Any, source: str, rank: int) -> Candidate:
+    """Build a candidate from one daily-papers item; raise ValueError if it has no usable title."""
+    if not isinstance(item, dict):
+        raise ValueError(f"expected an object, got {type(item).__name__}")
+    paper = item.get("paper")
+    if paper is None:
+        paper = {}
+    if not isinstance(paper, dict):
+        raise ValueError("'paper' is not an object")
+    # `paper` holds the canonical fields; the top-level copies are only a fallback.
+    title = _text(paper.get("title")) or _text(item.get("title"))
+    if title is None:
+        raise ValueError("missing or empty title")
+    abstract = paper.get("summary")
+    if abstract is None:
+        abstract = item.get("summary")
+    if abstract is not None and not isinstance(abstract, str):
+        raise ValueError("summary is not a string")
+    repo = _text(paper.get("githubRepo"))
+    return Candidate(
+        title=" ".join(title.split()),
+        abstract=" ".join((abstract or "").split()),
+        source=source,
+        rank=rank,
+        arxiv_id=_text(paper.get("id")),
+        authors=_authors(paper.get("authors")),
+        published=_text(paper.get("publishedAt")) or _text(item.get("publishedAt")),
+        upvotes=_count(paper.get("upvotes")),
+        github_repo=repo.strip() if repo and repo.strip().startswith(("https://", "http://")) else None,
+        github_stars=_count(paper.get("githubStars")),
+    )
+
+
+def parse_daily_papers(payload: Any, day: str) -> ParseResult:
+    """Return the candidates of a decoded payload (rank = 1-based position); bad items are skipped."""
+    source = source_name(day)
+    if not isinstance(payload, list):
+        raise PayloadError(f"{source}: expected a JSON list, got {type(payload).__name__}")
+    candidates: list[Candidate] = []
+    problems: list[str] = []
+    for rank, item in enumerate(payload, start=1):
+        try:
+            candidates.append(candidate_from_item(item, source, rank))
+        except ValueError as exc:
+            problems.append(f"{source}: item {rank}: skipped: {exc}")
+    return ParseResult(tuple(candidates), tuple(problems))
+
+
+def parse_daily_papers_text(text: str, day: str) -> ParseResult:
+    """Decode and parse a daily-papers response body; raise PayloadError if it is not JSON."""
+    try:
+        payload = json.loads(text)
+    except ValueError as exc:
+        raise PayloadError(f"{source_name(day)}: response is not valid JSON ({exc})") from exc
+    return parse_daily_papers(payload, day)
+
+
+def fetch_daily_papers(fetcher: Fetcher, day: str) -> ParseResult:
+    """Fetch and parse one day's list; raise FetchError or PayloadError if the whole batch fails."""
+    day = check_day(day)
+    return parse_daily_papers_text(fetcher.get_text(API_PATH, {"date": day}), day)
