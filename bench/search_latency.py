@@ -21,6 +21,7 @@ import numpy as np
 from bot.services import open_services
 from corpus.records import Candidate, new_paper
 from retrieval.bm25 import BM25Index
+from retrieval.bm25_files import load_index, save_index
 from retrieval.index import build_bm25
 from retrieval.tokenize import tokenize
 
@@ -64,7 +65,7 @@ def bench_small(data_dir: Path, repeats: int) -> None:
     print(f"\n## Shipped corpus: {len(papers)} papers, {len(queries)} queries, median of {repeats} runs each")
     print(f"{'step':40} {'median ms':>10}")
     for name, ms in rows:
-        print(f"{name:40} {ms:10.1f}")
+        print(f"{name:40} {ms:10.2f}")
 
 
 def bench_scale_bm25(limit: int, repeats: int) -> None:
@@ -85,12 +86,20 @@ def bench_scale_bm25(limit: int, repeats: int) -> None:
     start = time.perf_counter()
     index = BM25Index(docs)
     idx_s = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bm25.npz"
+        save_index(index, path, "bench")
+        start = time.perf_counter()
+        loaded = load_index(path, "bench", index.params)
+        load_s = time.perf_counter() - start
+        assert loaded is not None and loaded.n_docs == index.n_docs
     queries = ["implicit differentiation", "optimal transport sinkhorn", "diffusion model sampling speed", "graph neural network over-smoothing"]
     q_ms = statistics.median(_median_ms(lambda q=q: index.scores(tokenize(q)), repeats) for q in queries)
     print(f"\n## Scale corpus BM25: {len(papers)} papers")
     print(f"{'step':40} {'value':>10}")
     print(f"{'tokenize all (s)':40} {tok_s:10.1f}")
     print(f"{'build inverted index (s)':40} {idx_s:10.1f}")
+    print(f"{'load persisted index (s)':40} {load_s:10.1f}")
     print(f"{'query scores, median (ms)':40} {q_ms:10.1f}")
 
 

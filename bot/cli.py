@@ -169,7 +169,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         ]
         # A throwaway index: evaluation must never touch the bot's data dir.
         with tempfile.TemporaryDirectory(prefix="paperscout-beir-") as tmp:
-            retriever = open_retriever(papers, Path(tmp) / "vectors", MiniLMEncoder(), progress=sys.stderr.isatty())
+            retriever = open_retriever(papers, Path(tmp), MiniLMEncoder(), progress=sys.stderr.isatty())
             result = evaluate(retriever, queries, min_grade=1)
     else:
         if not args.file:

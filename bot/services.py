@@ -29,14 +29,9 @@ def corpus_path(data_dir: Path) -> Path:
     return Path(data_dir) / "corpus.json"
 
 
-def vectors_path(data_dir: Path) -> Path:
-    """Return where Chroma keeps vectors in a data dir."""
-    return Path(data_dir) / "vectors"
-
-
 def open_services(data_dir: Path, encoder: Encoder | None = None, progress: bool = False) -> Services:
     """Open (building on first use) the corpus and its index under `data_dir`."""
     encoder = encoder or MiniLMEncoder()
     store = open_corpus(corpus_path(data_dir))
-    retriever = open_retriever(store.papers(), vectors_path(data_dir), encoder, progress=progress)
+    retriever = open_retriever(store.papers(), data_dir, encoder, progress=progress)
     return Services(store=store, retriever=retriever, encoder=encoder)

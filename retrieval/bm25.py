@@ -28,20 +28,41 @@ class BM25Index:
     """An inverted index over tokenized documents that scores queries with BM25Okapi."""
 
     def __init__(self, docs: list[list[str]], params: BM25Params = BM25Params()) -> None:
-        self.params = params
-        self.doc_len = np.array([len(d) for d in docs], dtype=np.float64)
-        self.n_docs = len(docs)
         postings: dict[str, tuple[list[int], list[int]]] = {}
         for i, doc in enumerate(docs):
             for term, tf in Counter(doc).items():
                 ids, tfs = postings.setdefault(term, ([], []))
                 ids.append(i)
                 tfs.append(tf)
-        self._postings = {t: (np.array(ids, dtype=np.int32), np.array(tfs, dtype=np.float64)) for t, (ids, tfs) in postings.items()}
+        self._setup(
+            {t: (np.array(ids, dtype=np.int32), np.array(tfs, dtype=np.float64)) for t, (ids, tfs) in postings.items()},
+            np.array([len(d) for d in docs], dtype=np.float64),
+            params,
+        )
+
+    @classmethod
+    def from_postings(
+        cls, postings: dict[str, tuple[np.ndarray, np.ndarray]], doc_len: np.ndarray, params: BM25Params
+    ) -> BM25Index:
+        """Rebuild an index from its postings (term -> sorted doc ids, term frequencies)."""
+        index = cls.__new__(cls)
+        index._setup(postings, doc_len, params)
+        return index
+
+    @property
+    def postings(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Return term -> (sorted doc ids, term frequencies); read-only by convention."""
+        return self._postings
+
+    def _setup(self, postings: dict[str, tuple[np.ndarray, np.ndarray]], doc_len: np.ndarray, params: BM25Params) -> None:
+        self.params = params
+        self.doc_len = doc_len
+        self.n_docs = len(doc_len)
+        self._postings = postings
         self.idf = self._idf({t: len(ids) for t, (ids, _) in self._postings.items()})
-        avgdl = float(self.doc_len.mean()) if self.n_docs else 1.0
+        avgdl = float(doc_len.mean()) if self.n_docs else 1.0
         # The length normalisation of each document does not depend on the query.
-        self._norm = params.k1 * (1 - params.b + params.b * self.doc_len / (avgdl or 1.0))
+        self._norm = params.k1 * (1 - params.b + params.b * doc_len / (avgdl or 1.0))
 
     def _idf(self, df: dict[str, int]) -> dict[str, float]:
         idf = {t: math.log(self.n_docs - n + 0.5) - math.log(n + 0.5) for t, n in df.items()}

@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 
 from corpus.paper import Paper
-from retrieval.bm25 import BM25Index
+from retrieval.bm25 import BM25Index, BM25Params
+from retrieval.bm25_files import fingerprint, load_index, save_index
 from retrieval.encoder import Encoder
 from retrieval.hybrid import FusionConfig, HybridRetriever
 from retrieval.tokenize import phrases, tokenize
@@ -27,22 +28,41 @@ def build_bm25(papers: list[Paper], title_repeats: int) -> tuple[BM25Index, BM25
     return BM25Index(docs), BM25Index([phrases(d) for d in docs])
 
 
+def open_bm25(papers: list[Paper], directory: Path, title_repeats: int) -> tuple[BM25Index, BM25Index]:
+    """Load both BM25 indexes from `directory` if they match `papers`, else build and store them."""
+    params = BM25Params()
+    stamp = fingerprint([f"{p.id}\x1f{bm25_text(p, title_repeats)}" for p in papers], params)
+    terms_path, phrases_path = Path(directory) / "bm25_terms.npz", Path(directory) / "bm25_phrases.npz"
+    terms = load_index(terms_path, stamp, params)
+    pairs = load_index(phrases_path, stamp, params) if terms is not None else None
+    if terms is not None and pairs is not None:
+        return terms, pairs
+    terms, pairs = build_bm25(papers, title_repeats)
+    save_index(terms, terms_path, stamp)
+    save_index(pairs, phrases_path, stamp)
+    return terms, pairs
+
+
 def open_retriever(
     papers: list[Paper],
-    vector_dir: Path,
+    index_dir: Path,
     encoder: Encoder,
     config: FusionConfig = FusionConfig(),
     progress: bool = False,
 ) -> HybridRetriever:
-    """Embed what is missing, then return a retriever over `papers`."""
+    """Load or build the indexes of `papers` under `index_dir` and return a retriever.
+
+    `index_dir` holds the BM25 files and the Chroma directory `vectors/`; only papers that
+    are new or changed are embedded.
+    """
     started = time.perf_counter()
-    bm25, phrase_index = build_bm25(papers, config.title_repeats)
+    bm25, phrase_index = open_bm25(papers, Path(index_dir), config.title_repeats)
     bm25_s = time.perf_counter() - started
-    store = ChromaVectors(vector_dir, encoder)
+    store = ChromaVectors(Path(index_dir) / "vectors", encoder)
     embedded = store.sync(papers, progress=progress)
     matrix = store.load([p.id for p in papers])
     log.info(
-        "index ready: %d papers, BM25 built in %.2fs, %d papers embedded, %.1fs in all",
+        "index ready: %d papers, BM25 ready in %.2fs, %d papers embedded, %.1fs in all",
         len(papers), bm25_s, embedded, time.perf_counter() - started,
     )
     return HybridRetriever(papers, bm25, matrix, encoder, config, phrase_index=phrase_index)

@@ -79,7 +79,38 @@ def test_removed_papers_leave_the_index(tmp_path, encoder, small_papers):
 
 def test_corrupt_vector_store_is_a_clear_error(tmp_path, encoder, small_papers):
     store = tmp_path / "v"
-    store.mkdir()
-    (store / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
+    (store / "vectors").mkdir(parents=True)
+    (store / "vectors" / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
     with pytest.raises(VectorStoreError, match="delete that directory"):
         open_retriever(small_papers, store, CountingEncoder(encoder))
+
+
+def test_bm25_is_persisted_and_reused_until_the_papers_change(tmp_path, small_papers, monkeypatch):
+    from retrieval import index as index_module
+    from retrieval.tokenize import tokenize
+
+    built = []
+    real_build = index_module.build_bm25
+    monkeypatch.setattr(index_module, "build_bm25", lambda *a: built.append(1) or real_build(*a))
+
+    first, first_pairs = index_module.open_bm25(small_papers, tmp_path, 2)
+    second, second_pairs = index_module.open_bm25(small_papers, tmp_path, 2)
+    assert len(built) == 1  # the second open loaded the files
+    query = tokenize("implicit differentiation of optimization problems")
+    np.testing.assert_array_equal(first.scores(query), second.scores(query))
+    np.testing.assert_array_equal(first_pairs.scores(["implicit_differenti"]), second_pairs.scores(["implicit_differenti"]))
+    assert second.idf == first.idf
+
+    changed = [dataclasses.replace(small_papers[0], clean_title="A different title"), *small_papers[1:]]
+    index_module.open_bm25(changed, tmp_path, 2)
+    assert len(built) == 2
+
+
+def test_damaged_bm25_file_is_rebuilt_not_fatal(tmp_path, small_papers):
+    from retrieval.index import open_bm25
+
+    open_bm25(small_papers, tmp_path, 2)
+    (tmp_path / "bm25_terms.npz").write_bytes(b"garbage")
+    terms, _ = open_bm25(small_papers, tmp_path, 2)
+    assert terms.n_docs == len(small_papers)
+    assert (tmp_path / "bm25_terms.npz").stat().st_size > 100  # written again
