@@ -55,12 +55,19 @@ async def serve(settings: Settings) -> int:
     import discord
 
     from bot.client import PaperScoutBot, point_discord_at
-    from bot.events import LoggingEventSink
+    from bot.events import SqliteEventSink
     from bot.handlers import Handlers
     from bot.ratelimit import SlidingWindowLimiter
     from bot.services import corpus_path, open_services
+    from bot.state import StateError, StateStore
 
     data_dir = settings.data_dir
+    try:
+        # Open the state first: a corrupt file should stop start-up before the slow index work.
+        state = await asyncio.to_thread(StateStore.in_dir, data_dir)
+    except StateError as exc:
+        log.error("%s", exc)
+        return 1
     first_build = not corpus_path(data_dir).exists()
     if first_build:
         log.info("no index in %s yet: building it before connecting (embedding every paper takes a minute or more)", data_dir)
@@ -71,11 +78,11 @@ async def serve(settings: Settings) -> int:
     await asyncio.to_thread(_warm_up, services.retriever)
     log.info("%d papers ready; connecting to Discord", len(services.retriever))
 
-    sink = LoggingEventSink()
+    sink = SqliteEventSink(state)
     limiter = SlidingWindowLimiter(settings.rate_limit_count, settings.rate_limit_seconds)
     handlers = Handlers(services.retriever, sink, limiter)
     point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
-    bot = PaperScoutBot(handlers, data_dir=data_dir, dev_guild_id=settings.discord_dev_guild_id)
+    bot = PaperScoutBot(handlers, data_dir=data_dir, state=state, dev_guild_id=settings.discord_dev_guild_id)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -103,6 +110,7 @@ async def serve(settings: Settings) -> int:
     with contextlib.suppress(Exception, asyncio.CancelledError):
         await client_task
     sink.close()
+    state.close()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.remove_signal_handler(sig)
     log.info("stopped cleanly")

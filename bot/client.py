@@ -16,6 +16,7 @@ from bot.cogs import EXTENSIONS
 from bot.command_sync import sync_commands
 from bot.handlers import Handlers
 from bot.responder import APOLOGY, Responder
+from bot.state import StateStore
 from bot.views import VIEW_TIMEOUT
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class PaperScoutBot(commands.Bot):
         handlers: Handlers,
         *,
         data_dir: Path | None = None,
+        state: StateStore | None = None,
         dev_guild_id: int | None = None,
         view_timeout: float = VIEW_TIMEOUT,
         **options: Any,
@@ -63,6 +65,8 @@ class PaperScoutBot(commands.Bot):
         )
         self.handlers = handlers
         self.data_dir = data_dir
+        # Without a state store (e.g. some tests) the /config cog is not loaded.
+        self.state = state
         self.dev_guild_id = dev_guild_id
         self.view_timeout = view_timeout
         self.sync_outcome: str | None = None

@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from bot.state import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -59,3 +62,21 @@ class LoggingEventSink:
 
     def close(self) -> None:
         """Nothing to flush."""
+
+
+class SqliteEventSink:
+    """A sink that stores events in the state database, where trending counts them."""
+
+    def __init__(self, state: StateStore) -> None:
+        self.state = state
+
+    def record(self, event: EngagementEvent) -> None:
+        """Store the event; a failing write is logged, never raised into a handler."""
+        # One small insert in WAL mode: cheap enough to run on the event loop.
+        try:
+            self.state.add_event(event)
+        except Exception:
+            log.exception("could not store a %s event", event.kind)
+
+    def close(self) -> None:
+        """Nothing to flush: each event is committed when recorded (the owner closes the store)."""

@@ -1,3 +1,3 @@
 """Discord cogs: each validates input, calls a handler, and sends the rendered reply."""
 
-EXTENSIONS = ("bot.cogs.search", "bot.cogs.papers", "bot.cogs.help", "bot.cogs.mention")
+EXTENSIONS = ("bot.cogs.search", "bot.cogs.papers", "bot.cogs.help", "bot.cogs.mention", "bot.cogs.config")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.state import STATE_FILE, StateStore
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.pytest_helpers import running_fake
 
@@ -95,13 +96,30 @@ async def test_python_m_bot_serves_the_fake_and_stops_on_sigterm(shipped_data_di
     assert "stopped cleanly" in output
     assert TOKEN not in output
     assert (data_dir / "discord-commands.sha256").exists()
+    # The /find was stored in the state database, which was closed cleanly.
+    state = StateStore.in_dir(data_dir)
+    try:
+        assert [e.kind for e in state.events()] == ["search"]
+    finally:
+        state.close()
+
+
+def test_corrupt_state_file_stops_start_up_naming_it(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    state_file = data_dir / STATE_FILE
+    state_file.write_bytes(b"not a database" * 100)
+    done = run_quick(tmp_path, DISCORD_TOKEN=TOKEN, PAPERSCOUT_DATA_DIR=str(data_dir))
+    assert done.returncode == 1
+    assert str(state_file) in done.stderr and "untouched" in done.stderr
+    assert state_file.read_bytes() == b"not a database" * 100
 
 
 async def answer_a_find(fake: FakeDiscord, proc: asyncio.subprocess.Process) -> None:
     """Wait for the process to connect and sync, then check it answers /find like the console."""
     commands = await fake.wait_for_commands(None, timeout=240)  # loading the model takes a while
     assert proc.returncode is None
-    assert {c["name"] for c in commands} == {"find", "paper", "similar", "help"}
+    assert {c["name"] for c in commands} == {"find", "paper", "similar", "help", "config"}
     await fake.wait_ready(timeout=60)
     inter = await fake.send_interaction_command("find", {"query": "implicit differentiation"})
     msg = await fake.wait_for_response(inter, timeout=60)

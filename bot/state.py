@@ -1,0 +1,412 @@
+"""The bot's state in one SQLite file: server settings, the post ledger, engagement events, subscriptions.
+
+Synchronous (sqlite3); the bot calls it through asyncio.to_thread. One connection is shared
+by threads behind a lock, every write runs in one transaction, and the schema is created
+and migrated at open time by ordered migrations counted in `PRAGMA user_version`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from bot.events import EngagementEvent
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = "state.sqlite3"
+EVENT_RETENTION = timedelta(days=90)
+
+# Each entry migrates the schema from version i to i + 1; never edit a shipped entry, append.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE guild_settings (
+            guild_id INTEGER PRIMARY KEY,
+            channel_id INTEGER,
+            post_time TEXT,
+            timezone TEXT,
+            enabled INTEGER NOT NULL DEFAULT 0 CHECK (enabled IN (0, 1)),
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE post_ledger (
+            guild_id INTEGER NOT NULL,
+            local_date TEXT NOT NULL,
+            channel_id INTEGER NOT NULL,
+            message_id INTEGER,
+            nonce TEXT NOT NULL,
+            status TEXT NOT NULL,
+            paper_ids TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (guild_id, local_date)
+        )""",
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            ts TEXT NOT NULL,
+            guild_id INTEGER,
+            user_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            paper_ids TEXT NOT NULL,
+            query TEXT
+        )""",
+        "CREATE INDEX events_guild_ts ON events (guild_id, ts)",
+        "CREATE INDEX events_ts ON events (ts)",
+        """CREATE TABLE subscriptions (
+            id INTEGER PRIMARY KEY,
+            guild_id INTEGER,
+            channel_id INTEGER,
+            user_id INTEGER NOT NULL,
+            topic TEXT NOT NULL,
+            paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX subscriptions_guild ON subscriptions (guild_id)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StateError(RuntimeError):
+    """The state file cannot be opened or read; the message names the file and what to do."""
+
+
+def utc_iso(moment: datetime) -> str:
+    """Return `moment` in UTC as a fixed-width ISO string, so text order is time order."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _now() -> str:
+    return utc_iso(datetime.now(timezone.utc))
+
+
+def _ids_json(paper_ids: Iterable[str]) -> str:
+    return json.dumps(list(paper_ids))
+
+
+def _ids(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
+
+
+@dataclass(frozen=True)
+class GuildSettings:
+    """One server's trending settings; `enabled` is False after `/config trending off`."""
+
+    guild_id: int
+    channel_id: int | None
+    post_time: str | None
+    timezone: str | None
+    enabled: bool
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class PostRecord:
+    """One daily post of a server, from intent ("pending") to "sent" (or "skipped")."""
+
+    guild_id: int
+    local_date: str
+    channel_id: int
+    message_id: int | None
+    nonce: str
+    status: str
+    paper_ids: tuple[str, ...]
+    created_at: str
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An engagement event as stored."""
+
+    id: int
+    ts: str
+    guild_id: int | None
+    user_id: int
+    kind: str
+    paper_ids: tuple[str, ...]
+    query: str | None
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A topic subscription: into a server channel, or by DM when `guild_id` is None."""
+
+    id: int
+    guild_id: int | None
+    channel_id: int | None
+    user_id: int
+    topic: str
+    paused: bool
+    created_at: str
+
+
+class StateStore:
+    """PaperScout's state over one SQLite file in WAL mode."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._conn = self._open()
+
+    @classmethod
+    def in_dir(cls, data_dir: Path) -> StateStore:
+        """Open (creating if needed) the state file in a data directory."""
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
+        return cls(Path(data_dir) / STATE_FILE)
+
+    # ------------------------------------------------------------------ opening
+
+    def _fail(self, reason: str) -> StateError:
+        return StateError(
+            f"cannot use the state file {self.path}: {reason}. It was left untouched; "
+            "restore it from a backup or move it away to start with empty state."
+        )
+
+    def _open(self) -> sqlite3.Connection:
+        if self.path.exists() and self.path.is_dir():
+            raise self._fail("it is a directory")
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so each write is one transaction.
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
+        except sqlite3.Error as exc:
+            raise self._fail(str(exc)) from exc
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise self._fail(f"SQLite integrity check failed ({check})")
+            if version > SCHEMA_VERSION:
+                raise self._fail(
+                    f"its schema version {version} is newer than this PaperScout knows ({SCHEMA_VERSION})"
+                )
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                log.warning("SQLite refused WAL mode for %s (journal mode %s)", self.path, mode)
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate(conn, version)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise self._fail(str(exc)) from exc
+        except StateError:
+            conn.close()
+            raise
+        return conn
+
+    def _migrate(self, conn: sqlite3.Connection, version: int) -> None:
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in MIGRATIONS[target - 1]:
+                    conn.execute(statement)
+                # PRAGMA user_version is transactional, so a failed migration leaves the old version.
+                conn.execute(f"PRAGMA user_version = {target}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            log.info("state schema of %s migrated to version %d", self.path, target)
+
+    @property
+    def schema_version(self) -> int:
+        """Return the schema version of the open file."""
+        with self._lock:
+            return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def close(self) -> None:
+        """Close the connection (checkpointing the WAL)."""
+        with self._lock:
+            self._conn.close()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """Run a block of writes as one transaction: all of it or nothing."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _read(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    # --------------------------------------------------------------- settings
+
+    def guild_settings(self, guild_id: int) -> GuildSettings | None:
+        """Return a server's settings, or None if it never configured anything."""
+        rows = self._read(
+            "SELECT guild_id, channel_id, post_time, timezone, enabled, updated_at FROM guild_settings WHERE guild_id = ?",
+            (guild_id,),
+        )
+        return _settings(rows[0]) if rows else None
+
+    def enabled_guild_settings(self) -> list[GuildSettings]:
+        """Return the settings of every server with trending on."""
+        rows = self._read(
+            "SELECT guild_id, channel_id, post_time, timezone, enabled, updated_at FROM guild_settings "
+            "WHERE enabled = 1 ORDER BY guild_id"
+        )
+        return [_settings(row) for row in rows]
+
+    def set_trending(self, guild_id: int, channel_id: int, post_time: str, tz: str) -> GuildSettings:
+        """Turn trending on for a server with its channel, local time and timezone."""
+        now = _now()
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO guild_settings (guild_id, channel_id, post_time, timezone, enabled, updated_at) "
+                "VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, "
+                "post_time = excluded.post_time, timezone = excluded.timezone, enabled = 1, updated_at = excluded.updated_at",
+                (guild_id, channel_id, post_time, tz, now),
+            )
+        return GuildSettings(guild_id, channel_id, post_time, tz, True, now)
+
+    def disable_trending(self, guild_id: int) -> bool:
+        """Turn trending off, keeping the channel and time; return whether it was on."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE guild_settings SET enabled = 0, updated_at = ? WHERE guild_id = ? AND enabled = 1",
+                (_now(), guild_id),
+            )
+            return cursor.rowcount > 0
+
+    # ------------------------------------------------------------------ ledger
+
+    def record_post_intent(
+        self, guild_id: int, local_date: str, channel_id: int, nonce: str, paper_ids: Sequence[str]
+    ) -> PostRecord:
+        """Record that a post is about to be sent (status "pending"); one per server and local day."""
+        now = _now()
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO post_ledger (guild_id, local_date, channel_id, message_id, nonce, status, paper_ids, created_at) "
+                "VALUES (?, ?, ?, NULL, ?, 'pending', ?, ?)",
+                (guild_id, local_date, channel_id, nonce, _ids_json(paper_ids), now),
+            )
+        return PostRecord(guild_id, local_date, channel_id, None, nonce, "pending", tuple(paper_ids), now)
+
+    def mark_post(self, guild_id: int, local_date: str, status: str, message_id: int | None = None) -> None:
+        """Set a ledger entry's status (and the message id once sent)."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE post_ledger SET status = ?, message_id = COALESCE(?, message_id) "
+                "WHERE guild_id = ? AND local_date = ?",
+                (status, message_id, guild_id, local_date),
+            )
+
+    def post(self, guild_id: int, local_date: str) -> PostRecord | None:
+        """Return a server's ledger entry for a local day."""
+        rows = self._read(
+            "SELECT guild_id, local_date, channel_id, message_id, nonce, status, paper_ids, created_at "
+            "FROM post_ledger WHERE guild_id = ? AND local_date = ?",
+            (guild_id, local_date),
+        )
+        return _post(rows[0]) if rows else None
+
+    def posts_since(self, guild_id: int, local_date: str) -> list[PostRecord]:
+        """Return a server's ledger entries from a local day on, oldest first."""
+        rows = self._read(
+            "SELECT guild_id, local_date, channel_id, message_id, nonce, status, paper_ids, created_at "
+            "FROM post_ledger WHERE guild_id = ? AND local_date >= ? ORDER BY local_date",
+            (guild_id, local_date),
+        )
+        return [_post(row) for row in rows]
+
+    # ------------------------------------------------------------------ events
+
+    def add_events(self, events: Iterable[EngagementEvent]) -> int:
+        """Store events in one transaction; return how many."""
+        rows = [
+            (utc_iso(datetime.fromisoformat(e.at)), e.guild_id, e.user_id, e.kind, _ids_json(e.paper_ids), e.query)
+            for e in events
+        ]
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT INTO events (ts, guild_id, user_id, kind, paper_ids, query) VALUES (?, ?, ?, ?, ?, ?)", rows
+            )
+        return len(rows)
+
+    def add_event(self, event: EngagementEvent) -> None:
+        """Store one event."""
+        self.add_events([event])
+
+    def events(self, guild_id: int | None = None, since: datetime | None = None) -> list[StoredEvent]:
+        """Return stored events, oldest first, of one server (or all) and from a time on."""
+        sql = "SELECT id, ts, guild_id, user_id, kind, paper_ids, query FROM events WHERE 1 = 1"
+        params: list[object] = []
+        if guild_id is not None:
+            sql += " AND guild_id = ?"
+            params.append(guild_id)
+        if since is not None:
+            sql += " AND ts >= ?"
+            params.append(utc_iso(since))
+        rows = self._read(sql + " ORDER BY ts, id", params)
+        return [StoredEvent(r[0], r[1], r[2], r[3], r[4], _ids(r[5]), r[6]) for r in rows]
+
+    def prune(self, now: datetime) -> int:
+        """Delete events older than the 90-day retention; return how many went."""
+        with self._write() as conn:
+            return conn.execute("DELETE FROM events WHERE ts < ?", (utc_iso(now - EVENT_RETENTION),)).rowcount
+
+    # ------------------------------------------------------------ subscriptions
+
+    def add_subscription(self, guild_id: int | None, channel_id: int | None, user_id: int, topic: str) -> Subscription:
+        """Store a subscription (guild_id None: by DM to user_id)."""
+        now = _now()
+        with self._write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO subscriptions (guild_id, channel_id, user_id, topic, paused, created_at) "
+                "VALUES (?, ?, ?, ?, 0, ?)",
+                (guild_id, channel_id, user_id, topic, now),
+            )
+            sub_id = int(cursor.lastrowid or 0)
+        return Subscription(sub_id, guild_id, channel_id, user_id, topic, False, now)
+
+    def subscriptions(self, *, guild_id: int | None = None, user_id: int | None = None) -> list[Subscription]:
+        """Return subscriptions, filtered by server and/or user, oldest first."""
+        sql = "SELECT id, guild_id, channel_id, user_id, topic, paused, created_at FROM subscriptions WHERE 1 = 1"
+        params: list[object] = []
+        if guild_id is not None:
+            sql += " AND guild_id = ?"
+            params.append(guild_id)
+        if user_id is not None:
+            sql += " AND user_id = ?"
+            params.append(user_id)
+        rows = self._read(sql + " ORDER BY id", params)
+        return [Subscription(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in rows]
+
+    def remove_subscription(self, sub_id: int) -> bool:
+        """Delete a subscription; return whether it existed."""
+        with self._write() as conn:
+            return conn.execute("DELETE FROM subscriptions WHERE id = ?", (sub_id,)).rowcount > 0
+
+    def set_paused(self, sub_id: int, paused: bool) -> bool:
+        """Pause or resume a subscription; return whether it exists."""
+        with self._write() as conn:
+            return conn.execute("UPDATE subscriptions SET paused = ? WHERE id = ?", (int(paused), sub_id)).rowcount > 0
+
+    # ------------------------------------------------------------------ servers
+
+    def delete_guild(self, guild_id: int) -> None:
+        """Forget a server: its settings, post ledger, subscriptions and events, in one transaction."""
+        with self._write() as conn:
+            for table in ("guild_settings", "post_ledger", "subscriptions", "events"):
+                conn.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))
+
+
+def _settings(row: tuple) -> GuildSettings:
+    return GuildSettings(row[0], row[1], row[2], row[3], bool(row[4]), row[5])
+
+
+def _post(row: tuple) -> PostRecord:
+    return PostRecord(row[0], row[1], row[2], row[3], row[4], row[5], _ids(row[6]), row[7])

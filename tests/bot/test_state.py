@@ -1,0 +1,189 @@
+"""StateStore: schema and migrations, persistence, per-server deletion, pruning, transactions, bad files."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from bot import events
+from bot.events import EngagementEvent, SqliteEventSink
+from bot.state import SCHEMA_VERSION, STATE_FILE, StateError, StateStore, utc_iso
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def event(guild_id: int | None, at: datetime = NOW, kind: str = events.SEARCH, user_id: int = 7) -> EngagementEvent:
+    """Build an event at a given time."""
+    return EngagementEvent(kind, user_id, guild_id, ("p-a", "p-b"), "sinkhorn", at=utc_iso(at))
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    """A fresh store in a temporary data dir."""
+    state = StateStore.in_dir(tmp_path)
+    yield state
+    state.close()
+
+
+def tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_schema_created_in_wal_mode(tmp_path: Path) -> None:
+    store = StateStore.in_dir(tmp_path / "data")
+    path = tmp_path / "data" / STATE_FILE
+    assert store.schema_version == SCHEMA_VERSION >= 1
+    store.close()
+    assert {"guild_settings", "post_ledger", "events", "subscriptions"} <= tables(path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_migrates_an_existing_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / STATE_FILE
+    path.write_bytes(b"")  # e.g. touched by an operator, or created by an old version that crashed
+    store = StateStore(path)
+    assert store.schema_version == SCHEMA_VERSION
+    assert store.guild_settings(1) is None
+    store.close()
+
+
+def test_reopening_keeps_data_and_does_not_migrate_again(tmp_path: Path) -> None:
+    store = StateStore.in_dir(tmp_path)
+    store.set_trending(1, 10, "09:00", "Europe/Paris")
+    store.add_event(event(1))
+    sub = store.add_subscription(None, None, 7, "optimal transport")
+    store.record_post_intent(1, "2026-03-01", 10, "nonce-1", ["p-a"])
+    store.close()
+
+    again = StateStore.in_dir(tmp_path)
+    settings = again.guild_settings(1)
+    assert settings is not None and (settings.channel_id, settings.post_time, settings.timezone, settings.enabled) == (
+        10, "09:00", "Europe/Paris", True,
+    )
+    assert [e.paper_ids for e in again.events(1)] == [("p-a", "p-b")]
+    assert again.subscriptions(user_id=7) == [sub]
+    post = again.post(1, "2026-03-01")
+    assert post is not None and post.status == "pending" and post.paper_ids == ("p-a",)
+    assert again.schema_version == SCHEMA_VERSION
+    again.close()
+
+
+def test_settings_set_off_and_set_again(store: StateStore) -> None:
+    store.set_trending(1, 10, "09:00", "UTC")
+    assert store.disable_trending(1) is True
+    assert store.disable_trending(1) is False
+    off = store.guild_settings(1)
+    assert off is not None and not off.enabled and off.channel_id == 10  # remembered for /config show
+    assert store.enabled_guild_settings() == []
+    store.set_trending(1, 11, "18:30", "Asia/Tokyo")
+    assert [(s.guild_id, s.channel_id, s.post_time) for s in store.enabled_guild_settings()] == [(1, 11, "18:30")]
+
+
+def test_ledger_one_entry_per_server_and_day(store: StateStore) -> None:
+    store.record_post_intent(1, "2026-03-01", 10, "n1", ["p-a", "p-b"])
+    with pytest.raises(sqlite3.IntegrityError):
+        store.record_post_intent(1, "2026-03-01", 10, "n2", ["p-c"])
+    store.mark_post(1, "2026-03-01", "sent", message_id=555)
+    post = store.post(1, "2026-03-01")
+    assert post is not None and (post.status, post.message_id, post.nonce) == ("sent", 555, "n1")
+    store.record_post_intent(1, "2026-03-02", 10, "n3", ["p-c"])
+    assert [p.local_date for p in store.posts_since(1, "2026-03-02")] == ["2026-03-02"]
+
+
+def test_subscription_crud(store: StateStore) -> None:
+    channel_sub = store.add_subscription(1, 10, 7, "diffusion")
+    dm_sub = store.add_subscription(None, None, 7, "optimal transport")
+    assert store.subscriptions(guild_id=1) == [channel_sub]
+    assert store.subscriptions(user_id=7) == [channel_sub, dm_sub]
+    assert store.set_paused(dm_sub.id, True)
+    assert store.subscriptions(user_id=7)[1].paused
+    assert store.remove_subscription(channel_sub.id) and not store.remove_subscription(channel_sub.id)
+    assert [s.id for s in store.subscriptions()] == [dm_sub.id]
+
+
+def test_delete_guild_removes_only_that_guilds_rows(store: StateStore) -> None:
+    for gid in (1, 2):
+        store.set_trending(gid, gid * 10, "09:00", "UTC")
+        store.add_event(event(gid))
+        store.add_subscription(gid, gid * 10, 7, "topic")
+        store.record_post_intent(gid, "2026-03-01", gid * 10, f"n{gid}", ["p-a"])
+    dm = store.add_subscription(None, None, 7, "dm topic")
+    store.add_event(event(None))  # a DM event belongs to no server
+
+    store.delete_guild(1)
+
+    assert store.guild_settings(1) is None and store.guild_settings(2) is not None
+    assert store.events(1) == [] and len(store.events(2)) == 1
+    assert {e.guild_id for e in store.events()} == {2, None}
+    assert [s.guild_id for s in store.subscriptions()] == [2, None] and dm in store.subscriptions()
+    assert store.post(1, "2026-03-01") is None and store.post(2, "2026-03-01") is not None
+
+
+def test_prune_drops_events_older_than_90_days(store: StateStore) -> None:
+    store.add_events([
+        event(1, NOW - timedelta(days=91)),
+        event(1, NOW - timedelta(days=90, seconds=1)),
+        event(1, NOW - timedelta(days=89)),
+        event(2, NOW),
+    ])
+    assert store.prune(NOW) == 2
+    assert [e.ts for e in store.events()] == [utc_iso(NOW - timedelta(days=89)), utc_iso(NOW)]
+    assert [e.guild_id for e in store.events(since=NOW - timedelta(days=1))] == [2]
+
+
+def test_event_times_are_normalized_to_utc(store: StateStore) -> None:
+    paris = timezone(timedelta(hours=1))
+    store.add_event(EngagementEvent(events.PAPER, 7, 1, ("p-a",), None, at="2026-03-01T13:00:00+01:00"))
+    store.add_event(event(1, datetime(2026, 3, 1, 12, 30, tzinfo=paris)))
+    assert [e.ts for e in store.events(1)] == ["2026-03-01T11:30:00+00:00", "2026-03-01T12:00:00+00:00"]
+
+
+def test_a_failing_multi_row_write_leaves_nothing(store: StateStore) -> None:
+    good = event(1)
+    bad = EngagementEvent(None, 7, 1, ("p-a",), None, at=utc_iso(NOW))  # type: ignore[arg-type]  # kind is NOT NULL
+    with pytest.raises(sqlite3.IntegrityError):
+        store.add_events([good, good, bad])
+    assert store.events() == []
+    store.add_events([good])  # the store is usable afterwards
+    assert len(store.events()) == 1
+
+
+def test_corrupt_file_gives_a_clear_error_and_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / STATE_FILE
+    garbage = b"this is not a database, it is someone's notes\n" * 200
+    path.write_bytes(garbage)
+    with pytest.raises(StateError) as caught:
+        StateStore.in_dir(tmp_path)
+    message = str(caught.value)
+    assert str(path) in message and "untouched" in message
+    assert path.read_bytes() == garbage  # never recreated over the user's file
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / STATE_FILE
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    with pytest.raises(StateError, match="newer"):
+        StateStore(path)
+
+
+def test_state_path_that_is_a_directory_is_refused(tmp_path: Path) -> None:
+    (tmp_path / STATE_FILE).mkdir()
+    with pytest.raises(StateError, match=STATE_FILE):
+        StateStore.in_dir(tmp_path)
+
+
+def test_sqlite_sink_persists_and_never_raises(store: StateStore, caplog: pytest.LogCaptureFixture) -> None:
+    sink = SqliteEventSink(store)
+    sink.record(event(1, kind=events.DETAILS))
+    assert [(e.kind, e.guild_id, e.query) for e in store.events()] == [(events.DETAILS, 1, "sinkhorn")]
+    store.close()
+    sink.record(event(1))  # closed store: logged, not raised into the handler
+    assert "could not store" in caplog.text
+    sink.close()
