@@ -212,6 +212,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
         return run_bot(settings)
     print("No DISCORD_TOKEN configured: opening the console instead of the bot.\n")
+    # Operator logs (one line per search event) would interleave with the cards.
+    logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     return cmd_console(args, settings)
 
 
