@@ -101,7 +101,7 @@ def rankings(retriever: HybridRetriever, query: str, k: int = CUTOFF) -> dict[st
     """Return the top-k paper ids of each system for one query."""
     s = retriever.score_all(query)
     ids = [p.id for p in retriever.papers]
-    plain_dense, _ = retriever._dense_scores(retriever.encoder.encode([query])[0])
+    plain_dense, _ = retriever.dense_scores(retriever.encoder.encode([query])[0])
     out = {}
     for system, scores in (("bm25", s["bm25"]), ("dense", plain_dense), ("hybrid", s["fused"])):
         order = np.argsort(-scores, kind="stable")[:k]

@@ -96,6 +96,8 @@ class HybridRetriever:
         self.config = config
         self._row = {p.id: i for i, p in enumerate(papers)}
         self._by_title = {normalize_title(p.title): p for p in papers}
+        # A query word the corpus never uses weighs like the rarest word it does use.
+        self._unknown_idf = max(bm25.idf.values(), default=1.0)
 
     # --- look-ups -------------------------------------------------------------------------
 
@@ -132,7 +134,7 @@ class HybridRetriever:
 
     # --- scoring --------------------------------------------------------------------------
 
-    def _dense_scores(self, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def dense_scores(self, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (combined dense score, doc cosine) for every paper."""
         doc = self.vectors.doc @ qvec
         best = doc.copy()
@@ -162,14 +164,14 @@ class HybridRetriever:
         bm25 = self.bm25.scores(terms)
         phrase = self._phrase_scores(terms)
         qvec = self.encoder.encode([query])[0]
-        dense, cosine = self._dense_scores(qvec)
+        dense, cosine = self.dense_scores(qvec)
         fused = self._fuse(bm25, dense, phrase)
         c = self.config
         if c.feedback_weight > 0 and len(self.papers) > c.feedback_docs:
             top = np.argsort(-fused, kind="stable")[: c.feedback_docs]
             expanded = qvec + c.feedback_weight * self.vectors.doc[top].mean(axis=0)
             expanded /= np.linalg.norm(expanded) or 1.0
-            dense, _ = self._dense_scores(expanded)
+            dense, _ = self.dense_scores(expanded)
             fused = self._fuse(bm25, dense, phrase)
         return {"bm25": bm25, "dense": dense, "cosine": cosine, "fused": fused, "terms": terms}
 
@@ -189,7 +191,7 @@ class HybridRetriever:
 
     def _lexical_strength(self, terms: list[str], rows: np.ndarray) -> float:
         unique = list(dict.fromkeys(terms))
-        total = sum(self.bm25.idf.get(t, max(self.bm25.idf.values(), default=1.0)) for t in unique)
+        total = sum(self.bm25.idf.get(t, self._unknown_idf) for t in unique)
         if not total:
             return 0.0
         best = 0.0
@@ -223,7 +225,7 @@ class HybridRetriever:
         if row is None:
             raise QueryError("I don't know that paper. Pick a title from the suggestions.")
         paper = self.papers[row]
-        dense, cosine = self._dense_scores(self.vectors.doc[row])
+        dense, cosine = self.dense_scores(self.vectors.doc[row])
         terms = tokenize(paper.clean_title)
         bm25 = self.bm25.scores(terms)
         fused = self._fuse(bm25, dense, self._phrase_scores(terms))
