@@ -94,7 +94,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(problem, file=sys.stderr)
     if changed:
         # Only new or changed papers are embedded; the rest of the index is reused.
-        open_services(settings.data_dir, progress=sys.stderr.isatty())
+        open_services(settings.data_dir, progress=sys.stderr.isatty(), store=store)
     print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged {report.unchanged}; corpus holds {len(store)} papers")
     nothing_read = not (report.added or report.updated or report.unchanged)
     return 1 if failed or (nothing_read and report.problems) else 0
@@ -117,7 +117,10 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def print_result(result, as_json: bool = False, out: TextIO | None = None) -> None:
-    """Print search hits as JSON or as readable terminal cards."""
+    """Print search hits as JSON, or as the same text cards the console shows."""
+    from bot.handlers import card_from_hit
+    from bot.text_render import render_card
+
     out = out or sys.stdout
     if as_json:
         print(json.dumps([_hit_json(h, result.weak) for h in result.hits], ensure_ascii=False), file=out)
@@ -127,12 +130,7 @@ def print_result(result, as_json: bool = False, out: TextIO | None = None) -> No
     if result.weak:
         print("Nothing in the corpus is close to that; the nearest papers are:", file=out)
     for hit in result.hits:
-        print(f"{hit.rank}. {hit.paper.title}" + ("  [weak match]" if result.weak else ""), file=out)
-        if hit.best_sentence:
-            print(f"   \u201c{hit.best_sentence[:300]}\u201d", file=out)
-        print(f"   why: {hit.why}", file=out)
-        for link in hit.paper.links[:3]:
-            print(f"   {link.label}: {link.url}", file=out)
+        print(render_card(card_from_hit(hit, weak=result.weak)), file=out)
         print(file=out)
 
 

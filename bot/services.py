@@ -29,9 +29,14 @@ def corpus_path(data_dir: Path) -> Path:
     return Path(data_dir) / "corpus.json"
 
 
-def open_services(data_dir: Path, encoder: Encoder | None = None, progress: bool = False) -> Services:
-    """Open (building on first use) the corpus and its index under `data_dir`."""
+def open_services(
+    data_dir: Path, encoder: Encoder | None = None, progress: bool = False, store: CorpusStore | None = None
+) -> Services:
+    """Open (building on first use) the corpus and its index under `data_dir`.
+
+    A caller that already holds the corpus store (after an ingest) passes it as `store`.
+    """
     encoder = encoder or MiniLMEncoder()
-    store = open_corpus(corpus_path(data_dir))
+    store = store if store is not None else open_corpus(corpus_path(data_dir))
     retriever = open_retriever(store.papers(), data_dir, encoder, progress=progress)
     return Services(store=store, retriever=retriever, encoder=encoder)

@@ -91,6 +91,14 @@ def _ids_json(paper_ids: Iterable[str]) -> str:
     return json.dumps(list(paper_ids))
 
 
+def _where(*conditions: tuple[str, object | None]) -> tuple[str, list[object]]:
+    """Return a WHERE clause of the conditions whose value is not None, and its parameters."""
+    used = [(clause, value) for clause, value in conditions if value is not None]
+    if not used:
+        return "", []
+    return " WHERE " + " AND ".join(clause for clause, _ in used), [value for _, value in used]
+
+
 def _ids(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text))
 
@@ -342,15 +350,8 @@ class StateStore:
 
     def events(self, guild_id: int | None = None, since: datetime | None = None) -> list[StoredEvent]:
         """Return stored events, oldest first, of one server (or all) and from a time on."""
-        sql = "SELECT id, ts, guild_id, user_id, kind, paper_ids, query FROM events WHERE 1 = 1"
-        params: list[object] = []
-        if guild_id is not None:
-            sql += " AND guild_id = ?"
-            params.append(guild_id)
-        if since is not None:
-            sql += " AND ts >= ?"
-            params.append(utc_iso(since))
-        rows = self._read(sql + " ORDER BY ts, id", params)
+        where, params = _where(("guild_id = ?", guild_id), ("ts >= ?", utc_iso(since) if since is not None else None))
+        rows = self._read(f"SELECT id, ts, guild_id, user_id, kind, paper_ids, query FROM events{where} ORDER BY ts, id", params)
         return [StoredEvent(r[0], r[1], r[2], r[3], r[4], _ids(r[5]), r[6]) for r in rows]
 
     def prune(self, now: datetime) -> int:
@@ -374,15 +375,10 @@ class StateStore:
 
     def subscriptions(self, *, guild_id: int | None = None, user_id: int | None = None) -> list[Subscription]:
         """Return subscriptions, filtered by server and/or user, oldest first."""
-        sql = "SELECT id, guild_id, channel_id, user_id, topic, paused, created_at FROM subscriptions WHERE 1 = 1"
-        params: list[object] = []
-        if guild_id is not None:
-            sql += " AND guild_id = ?"
-            params.append(guild_id)
-        if user_id is not None:
-            sql += " AND user_id = ?"
-            params.append(user_id)
-        rows = self._read(sql + " ORDER BY id", params)
+        where, params = _where(("guild_id = ?", guild_id), ("user_id = ?", user_id))
+        rows = self._read(
+            f"SELECT id, guild_id, channel_id, user_id, topic, paused, created_at FROM subscriptions{where} ORDER BY id", params
+        )
         return [Subscription(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in rows]
 
     def remove_subscription(self, sub_id: int) -> bool:

@@ -101,9 +101,9 @@ def rankings(retriever: HybridRetriever, query: str, k: int = CUTOFF) -> dict[st
     """Return the top-k paper ids of each system for one query."""
     s = retriever.score_all(query)
     ids = [p.id for p in retriever.papers]
-    plain_dense, _ = retriever.dense_scores(retriever.encoder.encode([query])[0])
     out = {}
-    for system, scores in (("bm25", s["bm25"]), ("dense", plain_dense), ("hybrid", s["fused"])):
+    # "dense" alone is the plain query's dense score, before relevance feedback.
+    for system, scores in (("bm25", s["bm25"]), ("dense", s["plain_dense"]), ("hybrid", s["fused"])):
         order = np.argsort(-scores, kind="stable")[:k]
         out[system] = [ids[i] for i in order]
     return out

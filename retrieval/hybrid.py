@@ -159,12 +159,13 @@ class HybridRetriever:
         return scores if scores.any() else None
 
     def score_all(self, query: str) -> dict[str, np.ndarray]:
-        """Return per-paper arrays: bm25, dense, cosine (best of doc/windows) and fused."""
+        """Return per-paper arrays: bm25, dense (after feedback), plain_dense (before), cosine and fused."""
         terms = tokenize(query)
         bm25 = self.bm25.scores(terms)
         phrase = self._phrase_scores(terms)
         qvec = self.encoder.encode([query])[0]
         dense, cosine = self.dense_scores(qvec)
+        plain_dense = dense
         fused = self._fuse(bm25, dense, phrase)
         c = self.config
         if c.feedback_weight > 0 and len(self.papers) > c.feedback_docs:
@@ -173,7 +174,7 @@ class HybridRetriever:
             expanded /= np.linalg.norm(expanded) or 1.0
             dense, _ = self.dense_scores(expanded)
             fused = self._fuse(bm25, dense, phrase)
-        return {"bm25": bm25, "dense": dense, "cosine": cosine, "fused": fused, "terms": terms}
+        return {"bm25": bm25, "dense": dense, "plain_dense": plain_dense, "cosine": cosine, "fused": fused, "terms": terms}
 
     def _is_weak(self, cosine: np.ndarray, terms: list[str], order: np.ndarray) -> bool:
         """Return whether the best results are too far from the query to be called matches.
