@@ -12,6 +12,13 @@ from typing import TYPE_CHECKING
 from bot.settings import Settings, SettingsError, get_settings
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from bot.client import PaperScoutBot
+    from bot.handlers import Handlers
+    from bot.scheduler import Scheduler
+    from bot.services import Services
+    from bot.state import StateStore
     from retrieval.hybrid import HybridRetriever
 
 log = logging.getLogger("paperscout")
@@ -50,6 +57,44 @@ def _warm_up(retriever: HybridRetriever) -> None:
         log.warning("warm-up search failed; continuing", exc_info=True)
 
 
+def build_scheduler(settings: Settings, bot: PaperScoutBot, handlers: Handlers, services: Services, state: StateStore) -> Scheduler:
+    """Wire the daily jobs: fresh papers into the store and index, subscriptions, the trending post."""
+    from bot.fresh_papers import FreshPapers
+    from bot.scheduler import Scheduler
+    from bot.subscription_delivery import deliver as deliver_matches
+    from bot.subscriptions import match_subscriptions
+    from bot.trending_post import TrendingPoster
+    from corpus.sources.refresh import Refresher
+    from retrieval.index import open_retriever
+
+    hf_config, arxiv_config = settings.source_configs()
+    fresh = FreshPapers(
+        services.store,
+        Refresher(services.store, hf_config, arxiv_config),
+        # Re-opening the index embeds only the papers whose vectors are not stored yet.
+        reindex=lambda papers: open_retriever(papers, settings.data_dir, services.encoder),
+        publish=lambda retriever: setattr(handlers, "retriever", retriever),
+    )
+
+    async def deliver(now: datetime) -> object:
+        # Run after the refresh has published the new index, so new papers are searchable.
+        retriever = handlers.retriever
+        subscriptions = await asyncio.to_thread(state.subscriptions)
+        matches = await asyncio.to_thread(
+            match_subscriptions, retriever.search, subscriptions, retriever.papers, state.delivered
+        )
+        return await deliver_matches(bot, state, matches, now)
+
+    return Scheduler(
+        state,
+        TrendingPoster(bot, state, lambda: handlers.retriever),
+        refresh=fresh.refresh,
+        deliver=deliver,
+        refresh_time=settings.refresh_time,
+        tick_seconds=settings.scheduler_tick_seconds,
+    )
+
+
 async def serve(settings: Settings) -> int:
     """Open the services, connect, and run until SIGTERM/SIGINT or a fatal client error."""
     import discord
@@ -83,6 +128,7 @@ async def serve(settings: Settings) -> int:
     handlers = Handlers(services.retriever, sink, limiter)
     point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
     bot = PaperScoutBot(handlers, data_dir=data_dir, state=state, dev_guild_id=settings.discord_dev_guild_id)
+    bot.scheduler = build_scheduler(settings, bot, handlers, services, state)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -103,7 +103,8 @@ def snippet_description(card: Card, snippet_limit: int) -> str:
         text = card_text.snippet(card.sentence, card.matched_terms, snippet_limit)
         lines.append(highlighted(text, card.matched_terms))
     if card.why:
-        lines.append(f"*Why it matched:* {fit(card.why, 300)}")
+        label = "Why it's here" if card.reason else "Why it matched"
+        lines.append(f"*{label}:* {fit(card.why, 300)}")
     return "\n".join(lines)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import logging
 import sys
@@ -40,20 +39,6 @@ def _hit_json(hit, weak: bool) -> dict:
     }
 
 
-def _source_configs(settings: Settings):
-    from corpus.sources.refresh import DEFAULT_ARXIV, DEFAULT_HF_DAILY
-
-    hf = dataclasses.replace(
-        DEFAULT_HF_DAILY, enabled=settings.hf_daily_enabled, base_url=settings.hf_daily_base_url,
-        timeout=settings.source_timeout_seconds,
-    )
-    arxiv = dataclasses.replace(
-        DEFAULT_ARXIV, enabled=settings.arxiv_enabled, base_url=settings.arxiv_base_url,
-        timeout=settings.source_timeout_seconds, query=settings.arxiv_query, max_results=settings.arxiv_max_results,
-    )
-    return hf, arxiv
-
-
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """Add papers from page and JSONL files or a fresh-paper feed, then index what is new."""
     from bot.services import corpus_path, open_services
@@ -71,7 +56,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if args.hf_daily or args.arxiv:
         from corpus.sources.refresh import ingest_arxiv, ingest_hf_daily
 
-        hf_config, arxiv_config = _source_configs(settings)
+        hf_config, arxiv_config = settings.source_configs()
         feeds = []
         try:
             if args.hf_daily:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import discord
 import yarl
@@ -19,6 +21,9 @@ from bot.responder import APOLOGY, Responder
 from bot.state import StateStore
 from bot.views import VIEW_TIMEOUT
 
+if TYPE_CHECKING:
+    from bot.scheduler import Scheduler
+
 log = logging.getLogger(__name__)
 
 
@@ -28,7 +33,14 @@ def bot_intents() -> discord.Intents:
     intents.guilds = True
     intents.guild_messages = True
     intents.dm_messages = True
+    # 👍/🔥 reactions on the daily post count towards trending.
+    intents.guild_reactions = True
     return intents
+
+
+def utc_clock() -> datetime:
+    """Return the current time in UTC."""
+    return datetime.now(timezone.utc)
 
 
 def point_discord_at(api_base: str, gateway_url: str) -> None:
@@ -50,6 +62,7 @@ class PaperScoutBot(commands.Bot):
         state: StateStore | None = None,
         dev_guild_id: int | None = None,
         view_timeout: float = VIEW_TIMEOUT,
+        clock: Callable[[], datetime] = utc_clock,
         **options: Any,
     ) -> None:
         # PaperScout never joins voice: skip discord.py's warnings about missing voice libraries.
@@ -69,6 +82,12 @@ class PaperScoutBot(commands.Bot):
         self.state = state
         self.dev_guild_id = dev_guild_id
         self.view_timeout = view_timeout
+        # Votes, reactions and /trending read the time here, so tests can move it.
+        self.clock = clock
+        # Set by the composition root; started once the client is ready (posting needs the guild cache).
+        self.scheduler: Scheduler | None = None
+        self._scheduler_stop = asyncio.Event()
+        self._scheduler_task: asyncio.Task[None] | None = None
         self.sync_outcome: str | None = None
         self.tree.on_error = self._on_tree_error
 
@@ -79,9 +98,23 @@ class PaperScoutBot(commands.Bot):
         self.sync_outcome = await sync_commands(self.tree, self.data_dir, self.dev_guild_id)
 
     async def on_ready(self) -> None:
-        """Log who we are once connected."""
+        """Log who we are once connected, and start the scheduler the first time."""
         assert self.user is not None
         log.info("connected as %s (%s) in %d guilds", self.user, self.user.id, len(self.guilds))
+        if self.scheduler is not None and self._scheduler_task is None:
+            self._scheduler_task = asyncio.create_task(self.scheduler.run(self._scheduler_stop), name="scheduler")
+
+    async def close(self) -> None:
+        """Stop the scheduler (letting a running tick finish), then disconnect."""
+        if self._scheduler_task is not None:
+            self._scheduler_stop.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._scheduler_task), timeout=10)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                self._scheduler_task.cancel()
+            except Exception:
+                log.exception("the scheduler stopped with an error")
+        await super().close()
 
     async def on_message(self, message: discord.Message) -> None:
         """Do nothing here: there are no prefix commands; the mention cog listens for messages."""

@@ -38,6 +38,9 @@ HELP_TEXT = """I find machine-learning papers in my corpus by topic or by questi
 \u2003e.g. `/find implicit differentiation` or `/find faster sinkhorn count:3 private:true`
 **/paper** `title` \u2014 one paper in full (start typing and pick a title).
 **/similar** `title` \u2014 the papers nearest to one you know.
+**/trending** `days` \u2014 what this server is reading now.
+**/subscribe** `topic` \u2014 new papers on a topic, by DM (or into a channel: `channel:#papers`); \
+**/subscriptions**, **/unsubscribe** to manage them.
 **/help** \u2014 this message.
 **Mention me** with a question, e.g. `@PaperScout is there work on faster Sinkhorn?`, \
 and I reply with the best-matching sentence and the top 3 papers. DMs work too.
@@ -50,7 +53,9 @@ BeforeSearch = Callable[[], Awaitable[None]]
 
 
 class Retriever(Protocol):
-    """The part of retrieval.hybrid.HybridRetriever the handlers use."""
+    """The part of retrieval.hybrid.HybridRetriever the handlers (and the trending post) use."""
+
+    papers: list[Paper]
 
     def search(self, query: str, k: int = 10) -> SearchResult: ...
     def similar(self, paper_id: str, k: int = 5) -> SearchResult: ...

@@ -33,10 +33,14 @@ class Card:
     weak: bool = False
     # A full card shows the whole abstract instead of a snippet (/paper, details).
     full: bool = False
+    # Why a card was picked when it was not a search match (e.g. the trending post's signals).
+    reason: str = ""
 
     @property
     def why(self) -> str:
         """Return the one-line "why it matched", or "" for a plain look-up."""
+        if self.reason:
+            return self.reason
         if self.similarity is None:
             return ""
         parts = []

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import logging
+import re
+from datetime import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from corpus.sources.refresh import SourceConfig
+
+HH_MM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
 class SettingsError(RuntimeError):
@@ -34,6 +42,21 @@ class Settings(BaseSettings):
     arxiv_query: str = "cat:cs.LG OR cat:cs.CL OR cat:cs.CV"
     arxiv_max_results: int = Field(default=50, ge=1, le=500)
     source_timeout_seconds: float = Field(default=20.0, gt=0)
+    # Seconds between two requests to the same feed (arXiv's terms ask for 3).
+    hf_daily_spacing_seconds: float = Field(default=1.0, ge=0)
+    arxiv_spacing_seconds: float = Field(default=3.0, ge=0)
+    # The daily refresh runs at this UTC time (HH:MM), or earlier if a trending post is due first.
+    refresh_time_utc: str = "05:00"
+    # How often the scheduler wakes to check for due refreshes, posts and deliveries.
+    scheduler_tick_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("refresh_time_utc")
+    @classmethod
+    def _hh_mm(cls, value: str) -> str:
+        text = value.strip()
+        if not HH_MM.match(text):
+            raise ValueError(f"expected a 24-hour time HH:MM, got {value!r}")
+        return text
 
     @field_validator("log_level")
     @classmethod
@@ -55,6 +78,29 @@ class Settings(BaseSettings):
     def data_dir(self) -> Path:
         """Return the directory holding indexes and state."""
         return self.paperscout_data_dir
+
+    @property
+    def refresh_time(self) -> time:
+        """Return the UTC time of day of the daily refresh."""
+        hours, minutes = self.refresh_time_utc.split(":")
+        return time(int(hours), int(minutes))
+
+    def source_configs(self) -> tuple[SourceConfig, SourceConfig]:
+        """Return how to reach the Hugging Face daily and arXiv feeds."""
+        import dataclasses
+
+        from corpus.sources.refresh import DEFAULT_ARXIV, DEFAULT_HF_DAILY
+
+        hf = dataclasses.replace(
+            DEFAULT_HF_DAILY, enabled=self.hf_daily_enabled, base_url=self.hf_daily_base_url,
+            timeout=self.source_timeout_seconds, spacing=self.hf_daily_spacing_seconds,
+        )
+        arxiv = dataclasses.replace(
+            DEFAULT_ARXIV, enabled=self.arxiv_enabled, base_url=self.arxiv_base_url,
+            timeout=self.source_timeout_seconds, spacing=self.arxiv_spacing_seconds,
+            query=self.arxiv_query, max_results=self.arxiv_max_results,
+        )
+        return hf, arxiv
 
     @property
     def has_token(self) -> bool:

@@ -68,6 +68,40 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX subscriptions_guild ON subscriptions (guild_id)",
     ),
+    (
+        # 👍 button votes on trending cards: one per user, post and paper, so clicking twice counts once.
+        """CREATE TABLE votes (
+            message_id INTEGER NOT NULL,
+            paper_id TEXT NOT NULL,
+            user_id INTEGER NOT NULL,
+            guild_id INTEGER,
+            ts TEXT NOT NULL,
+            PRIMARY KEY (message_id, paper_id, user_id)
+        )""",
+        "CREATE INDEX votes_guild_ts ON votes (guild_id, ts)",
+        # 👍/🔥 reactions on a trending post; the post's ledger entry says which papers they count for.
+        """CREATE TABLE reactions (
+            message_id INTEGER NOT NULL,
+            user_id INTEGER NOT NULL,
+            emoji TEXT NOT NULL,
+            guild_id INTEGER,
+            ts TEXT NOT NULL,
+            PRIMARY KEY (message_id, user_id, emoji)
+        )""",
+        "CREATE INDEX reactions_guild_ts ON reactions (guild_id, ts)",
+        "CREATE INDEX post_ledger_message ON post_ledger (message_id)",
+        # Which case the post's header announced (trending, a fallback), so a resend after a crash says the same.
+        "ALTER TABLE post_ledger ADD COLUMN mode TEXT NOT NULL DEFAULT 'trending'",
+        # Which papers each subscription was sent, so a paper goes to a subscriber once.
+        """CREATE TABLE deliveries (
+            subscription_id INTEGER NOT NULL,
+            paper_id TEXT NOT NULL,
+            ts TEXT NOT NULL,
+            PRIMARY KEY (subscription_id, paper_id)
+        )""",
+        # Small facts that must survive a restart, e.g. the UTC day of the last fresh-paper refresh.
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -99,6 +133,9 @@ def _where(*conditions: tuple[str, object | None]) -> tuple[str, list[object]]:
     return " WHERE " + " AND ".join(clause for clause, _ in used), [value for _, value in used]
 
 
+_POST_COLUMNS = "guild_id, local_date, channel_id, message_id, nonce, status, paper_ids, created_at, mode"
+
+
 def _ids(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text))
 
@@ -127,6 +164,7 @@ class PostRecord:
     status: str
     paper_ids: tuple[str, ...]
     created_at: str
+    mode: str = "trending"
 
 
 @dataclass(frozen=True)
@@ -291,17 +329,27 @@ class StateStore:
     # ------------------------------------------------------------------ ledger
 
     def record_post_intent(
-        self, guild_id: int, local_date: str, channel_id: int, nonce: str, paper_ids: Sequence[str]
+        self,
+        guild_id: int,
+        local_date: str,
+        channel_id: int,
+        nonce: str,
+        paper_ids: Sequence[str],
+        mode: str = "trending",
+        status: str = "pending",
     ) -> PostRecord:
-        """Record that a post is about to be sent (status "pending"); one per server and local day."""
+        """Record that a post is about to be sent (status "pending"); one per server and local day.
+
+        A day with nothing to post is recorded the same way with status "skipped".
+        """
         now = _now()
         with self._write() as conn:
             conn.execute(
-                "INSERT INTO post_ledger (guild_id, local_date, channel_id, message_id, nonce, status, paper_ids, created_at) "
-                "VALUES (?, ?, ?, NULL, ?, 'pending', ?, ?)",
-                (guild_id, local_date, channel_id, nonce, _ids_json(paper_ids), now),
+                "INSERT INTO post_ledger (guild_id, local_date, channel_id, message_id, nonce, status, paper_ids, created_at, mode) "
+                "VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?)",
+                (guild_id, local_date, channel_id, nonce, status, _ids_json(paper_ids), now, mode),
             )
-        return PostRecord(guild_id, local_date, channel_id, None, nonce, "pending", tuple(paper_ids), now)
+        return PostRecord(guild_id, local_date, channel_id, None, nonce, status, tuple(paper_ids), now, mode)
 
     def mark_post(self, guild_id: int, local_date: str, status: str, message_id: int | None = None) -> None:
         """Set a ledger entry's status (and the message id once sent)."""
@@ -315,8 +363,7 @@ class StateStore:
     def post(self, guild_id: int, local_date: str) -> PostRecord | None:
         """Return a server's ledger entry for a local day."""
         rows = self._read(
-            "SELECT guild_id, local_date, channel_id, message_id, nonce, status, paper_ids, created_at "
-            "FROM post_ledger WHERE guild_id = ? AND local_date = ?",
+            f"SELECT {_POST_COLUMNS} FROM post_ledger WHERE guild_id = ? AND local_date = ?",
             (guild_id, local_date),
         )
         return _post(rows[0]) if rows else None
@@ -324,8 +371,7 @@ class StateStore:
     def posts_since(self, guild_id: int, local_date: str) -> list[PostRecord]:
         """Return a server's ledger entries from a local day on, oldest first."""
         rows = self._read(
-            "SELECT guild_id, local_date, channel_id, message_id, nonce, status, paper_ids, created_at "
-            "FROM post_ledger WHERE guild_id = ? AND local_date >= ? ORDER BY local_date",
+            f"SELECT {_POST_COLUMNS} FROM post_ledger WHERE guild_id = ? AND local_date >= ? ORDER BY local_date",
             (guild_id, local_date),
         )
         return [_post(row) for row in rows]
@@ -355,9 +401,67 @@ class StateStore:
         return [StoredEvent(r[0], r[1], r[2], r[3], r[4], _ids(r[5]), r[6]) for r in rows]
 
     def prune(self, now: datetime) -> int:
-        """Delete events older than the 90-day retention; return how many went."""
+        """Delete events, votes and reactions older than the 90-day retention; return how many went."""
+        cutoff = utc_iso(now - EVENT_RETENTION)
         with self._write() as conn:
-            return conn.execute("DELETE FROM events WHERE ts < ?", (utc_iso(now - EVENT_RETENTION),)).rowcount
+            return sum(conn.execute(f"DELETE FROM {table} WHERE ts < ?", (cutoff,)).rowcount for table in ("events", "votes", "reactions"))
+
+    # ------------------------------------------------------- votes and reactions
+
+    def record_vote(self, guild_id: int | None, message_id: int, paper_id: str, user_id: int, at: datetime) -> bool:
+        """Store a 👍 vote for a paper on a post; return False if this user already voted for it there."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO votes (message_id, paper_id, user_id, guild_id, ts) VALUES (?, ?, ?, ?, ?)",
+                (message_id, paper_id, user_id, guild_id, utc_iso(at)),
+            )
+            return cursor.rowcount > 0
+
+    def vote_counts(self, guild_id: int, since: datetime) -> dict[str, int]:
+        """Return the number of votes per paper in a server from a time on."""
+        rows = self._read(
+            "SELECT paper_id, COUNT(*) FROM votes WHERE guild_id = ? AND ts >= ? GROUP BY paper_id",
+            (guild_id, utc_iso(since)),
+        )
+        return {paper_id: int(count) for paper_id, count in rows}
+
+    def add_reaction(self, guild_id: int | None, message_id: int, user_id: int, emoji: str, at: datetime) -> bool:
+        """Store a reaction on a message; return False if it was already there."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO reactions (message_id, user_id, emoji, guild_id, ts) VALUES (?, ?, ?, ?, ?)",
+                (message_id, user_id, emoji, guild_id, utc_iso(at)),
+            )
+            return cursor.rowcount > 0
+
+    def remove_reaction(self, message_id: int, user_id: int, emoji: str) -> bool:
+        """Forget a reaction that was taken back; return whether it was stored."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                "DELETE FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?", (message_id, user_id, emoji)
+            )
+            return cursor.rowcount > 0
+
+    def reaction_counts(self, guild_id: int, since: datetime) -> dict[str, int]:
+        """Return, per paper, the reactions on the server's posts that carried it (each card of a post counts)."""
+        rows = self._read(
+            "SELECT p.paper_ids, COUNT(*) FROM reactions r JOIN post_ledger p ON p.message_id = r.message_id "
+            "WHERE r.guild_id = ? AND r.ts >= ? GROUP BY r.message_id",
+            (guild_id, utc_iso(since)),
+        )
+        counts: dict[str, int] = {}
+        for paper_ids, count in rows:
+            for paper_id in _ids(paper_ids):
+                counts[paper_id] = counts.get(paper_id, 0) + int(count)
+        return counts
+
+    def post_for_message(self, message_id: int) -> PostRecord | None:
+        """Return the ledger entry of a sent post by its message id."""
+        rows = self._read(
+            f"SELECT {_POST_COLUMNS} FROM post_ledger WHERE message_id = ?",
+            (message_id,),
+        )
+        return _post(rows[0]) if rows else None
 
     # ------------------------------------------------------------ subscriptions
 
@@ -382,8 +486,9 @@ class StateStore:
         return [Subscription(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in rows]
 
     def remove_subscription(self, sub_id: int) -> bool:
-        """Delete a subscription; return whether it existed."""
+        """Delete a subscription and its delivery record; return whether it existed."""
         with self._write() as conn:
+            conn.execute("DELETE FROM deliveries WHERE subscription_id = ?", (sub_id,))
             return conn.execute("DELETE FROM subscriptions WHERE id = ?", (sub_id,)).rowcount > 0
 
     def set_paused(self, sub_id: int, paused: bool) -> bool:
@@ -391,12 +496,43 @@ class StateStore:
         with self._write() as conn:
             return conn.execute("UPDATE subscriptions SET paused = ? WHERE id = ?", (int(paused), sub_id)).rowcount > 0
 
+    def record_deliveries(self, sub_id: int, paper_ids: Sequence[str], at: datetime) -> None:
+        """Remember that these papers were sent to a subscription."""
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO deliveries (subscription_id, paper_id, ts) VALUES (?, ?, ?)",
+                [(sub_id, paper_id, utc_iso(at)) for paper_id in paper_ids],
+            )
+
+    def delivered(self, sub_id: int) -> set[str]:
+        """Return the ids of the papers already sent to a subscription."""
+        return {r[0] for r in self._read("SELECT paper_id FROM deliveries WHERE subscription_id = ?", (sub_id,))}
+
+    # --------------------------------------------------------------------- meta
+
+    def get_meta(self, key: str) -> str | None:
+        """Return a stored fact by key."""
+        rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a fact by key, replacing the old value."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
     # ------------------------------------------------------------------ servers
 
     def delete_guild(self, guild_id: int) -> None:
         """Forget a server: its settings, post ledger, subscriptions and events, in one transaction."""
         with self._write() as conn:
-            for table in ("guild_settings", "post_ledger", "subscriptions", "events"):
+            conn.execute(
+                "DELETE FROM deliveries WHERE subscription_id IN (SELECT id FROM subscriptions WHERE guild_id = ?)",
+                (guild_id,),
+            )
+            for table in ("guild_settings", "post_ledger", "subscriptions", "events", "votes", "reactions"):
                 conn.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))
 
 
@@ -405,4 +541,4 @@ def _settings(row: tuple) -> GuildSettings:
 
 
 def _post(row: tuple) -> PostRecord:
-    return PostRecord(row[0], row[1], row[2], row[3], row[4], row[5], _ids(row[6]), row[7])
+    return PostRecord(row[0], row[1], row[2], row[3], row[4], row[5], _ids(row[6]), row[7], row[8])

@@ -40,6 +40,10 @@ class FusionConfig:
     # Relevance feedback: query vector + feedback_weight * mean of the top `feedback_docs`.
     feedback_weight: float = 0.5
     feedback_docs: int = 3
+    # Second stage: the top `rerank_depth` are reordered by fused score plus `anchor_weight`
+    # times their cosine to the top paper, both standardized within that top (see `anchor_rerank`).
+    anchor_weight: float = 0.5
+    rerank_depth: int = 30
     title_repeats: int = 2
     # Weak-match flag: weak when best cosine + lexical_weight * lexical strength is below
     # the threshold (see `_is_weak`).
@@ -74,6 +78,35 @@ def _standardize(scores: np.ndarray, depth: int, floor: float) -> np.ndarray:
     top = np.partition(scores, -min(depth, scores.size))[-min(depth, scores.size):]
     std = float(top.std())
     return np.maximum((scores - float(top.mean())) / (std if std > 1e-9 else 1.0), floor)
+
+
+def anchor_rerank(fused: np.ndarray, doc_vectors: np.ndarray, depth: int, weight: float) -> np.ndarray:
+    """Return `fused` with its top `depth` reordered towards the papers nearest the top one.
+
+    The first result is the surest; papers close to it are likelier on topic than papers
+    that reached the top list through one stray word or a vague embedding. Within the top,
+    the order follows z(fused) + weight * z(cosine to the first paper), z standardizing over
+    that top. The first paper stays first (its cosine is the largest); the reordered top stays
+    above the rest, and scores below it are untouched.
+    """
+    if weight <= 0 or depth < 2 or fused.size < 3:
+        return fused
+    order = np.argsort(-fused, kind="stable")
+    top = order[:depth]
+    sim = doc_vectors[top] @ doc_vectors[top[0]]
+    spread, sim_spread = float(fused[top].std()), float(sim.std())
+    if spread < 1e-12 or sim_spread < 1e-12:
+        return fused
+    # Scaled by the fused spread, so the order equals that of the sum of the two z-scores.
+    adjusted = fused[top] + weight * spread * (sim - float(sim.mean())) / sim_spread
+    if top.size < fused.size:
+        below = float(fused[order[top.size]])
+        lowest = float(adjusted.min())
+        if lowest <= below:
+            adjusted = adjusted + (below - lowest) + spread * 1e-6
+    out = fused.copy()
+    out[top] = adjusted
+    return out
 
 
 class HybridRetriever:
@@ -159,7 +192,7 @@ class HybridRetriever:
         return scores if scores.any() else None
 
     def score_all(self, query: str) -> dict[str, np.ndarray]:
-        """Return per-paper arrays: bm25, dense (after feedback), plain_dense (before), cosine and fused."""
+        """Return per-paper arrays: bm25, dense (after feedback), plain_dense (before), cosine and fused (reranked)."""
         terms = tokenize(query)
         bm25 = self.bm25.scores(terms)
         phrase = self._phrase_scores(terms)
@@ -174,6 +207,7 @@ class HybridRetriever:
             expanded /= np.linalg.norm(expanded) or 1.0
             dense, _ = self.dense_scores(expanded)
             fused = self._fuse(bm25, dense, phrase)
+        fused = anchor_rerank(fused, self.vectors.doc, c.rerank_depth, c.anchor_weight)
         return {"bm25": bm25, "dense": dense, "plain_dense": plain_dense, "cosine": cosine, "fused": fused, "terms": terms}
 
     def _is_weak(self, cosine: np.ndarray, terms: list[str], order: np.ndarray) -> bool:

@@ -25,8 +25,14 @@ log = logging.getLogger(__name__)
 NOT_ALLOWED = "Only members with the **Manage Server** permission can change PaperScout's settings."
 GUILD_ONLY = "Settings belong to a server: use /config in a server channel, not in DMs."
 TIME_PATTERN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
-# What the bot needs in the trending channel: see it, post in it, and show paper cards (embeds).
-NEEDED = {"view_channel": "View Channel", "send_messages": "Send Messages", "embed_links": "Embed Links"}
+# What the bot needs in the trending channel: see it, post in it, show paper cards (embeds), and read
+# its recent messages (after a restart it looks there for its own post of the day before posting again).
+NEEDED = {
+    "view_channel": "View Channel",
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+    "read_message_history": "Read Message History",
+}
 
 
 def parse_post_time(text: str) -> str:
@@ -68,6 +74,20 @@ def parse_timezone(text: str) -> str:
 def missing_permissions(permissions: discord.Permissions) -> list[str]:
     """Return the names of the channel permissions the bot lacks for posting trending papers."""
     return [label for flag, label in NEEDED.items() if not getattr(permissions, flag)]
+
+
+def require_postable(interaction: discord.Interaction, channel: discord.TextChannel, guild_id: int) -> None:
+    """Refuse a channel of another server, or one where the bot lacks what posting papers needs."""
+    guild = interaction.guild
+    me = guild.me if guild is not None else None
+    if me is None or channel.guild.id != guild_id:
+        raise UserFacingError("Pick a text channel of this server.")
+    missing = missing_permissions(channel.permissions_for(me))
+    if missing:
+        raise UserFacingError(
+            f"I can't post in {channel.mention}: I'm missing {', '.join(f'**{m}**' for m in missing)} there. "
+            "Give me those permissions in the channel settings (or pick another channel); nothing was saved."
+        )
 
 
 def describe(settings: GuildSettings | None) -> str:
@@ -122,16 +142,7 @@ class ConfigCog(commands.Cog):
             guild_id = self._require_manager(interaction)
             post_time = parse_post_time(time)
             tz = parse_timezone(timezone)
-            guild = interaction.guild
-            me = guild.me if guild is not None else None
-            if me is None or channel.guild.id != guild_id:
-                raise UserFacingError("Pick a text channel of this server.")
-            missing = missing_permissions(channel.permissions_for(me))
-            if missing:
-                raise UserFacingError(
-                    f"I can't post in {channel.mention}: I'm missing {', '.join(f'**{m}**' for m in missing)} there. "
-                    "Give me those permissions in the channel settings (or pick another channel); nothing was saved."
-                )
+            require_postable(interaction, channel, guild_id)
             saved = await asyncio.to_thread(self.state.set_trending, guild_id, channel.id, post_time, tz)
             log.info("guild %s set trending to channel %s at %s %s", guild_id, channel.id, post_time, tz)
             await interaction.response.send_message(f"Saved. {describe(saved)}", ephemeral=True)

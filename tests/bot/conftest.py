@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncIterator, Iterator
 
 import pytest
 
 from bot.handlers import Handlers
 from bot.ratelimit import SlidingWindowLimiter
+from bot.state import StateStore
 from tests.bot.fakes import FakeRetriever, ListSink
 from tests.bot.harness import running_bot
 from tests.fakediscord import FakeDiscord
@@ -45,3 +46,11 @@ async def run(fake: FakeDiscord, handlers: Handlers, tmp_path: Path) -> AsyncIte
     """The bot connected to the fake, commands synced globally."""
     async with running_bot(fake, handlers, tmp_path) as run:
         yield run
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[StateStore]:
+    """The bot's state in a temporary data dir."""
+    state = StateStore.in_dir(tmp_path)
+    yield state
+    state.close()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import AsyncIterator, Callable, Iterator
+from typing import AsyncIterator
 
 import pytest
 
@@ -15,20 +14,13 @@ from bot.handlers import Handlers
 from bot.ratelimit import SlidingWindowLimiter
 from bot.state import StateStore
 from tests.bot.fakes import FakeRetriever
-from tests.bot.harness import running_bot
+from tests.bot.harness import eventually, running_bot
 from tests.fakediscord import FLAG_EPHEMERAL, MANAGE_GUILD, FakeDiscord, FakeInteraction, FakeMessage
 from tests.fakediscord.pytest_helpers import ClientRun
 from tests.fakediscord.state import EMBED_LINKS, SEND_MESSAGES
 
 TIMEOUT = 5.0
 
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[StateStore]:
-    """The bot's state in a temporary data dir."""
-    state = StateStore.in_dir(tmp_path)
-    yield state
-    state.close()
 
 
 @pytest.fixture
@@ -42,16 +34,6 @@ async def bot_run(fake: FakeDiscord, stored_handlers: Handlers, store: StateStor
     """The bot with a state store, connected to the fake."""
     async with running_bot(fake, stored_handlers, tmp_path, state=store) as run:
         yield run
-
-
-async def eventually(condition: Callable[[], bool], what: str) -> None:
-    """Re-check a condition the bot changes outside the fake (so the fake's notifier cannot wake us)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + TIMEOUT
-    while not condition():
-        if loop.time() > deadline:
-            raise TimeoutError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
 
 
 def papers_channel(fake: FakeDiscord) -> int:

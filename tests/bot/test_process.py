@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import shutil
@@ -14,10 +15,14 @@ from pathlib import Path
 import pytest
 
 from bot.state import STATE_FILE, StateStore
+from corpus.store import CorpusStore
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.pytest_helpers import running_fake
+from tests.sources_fixtures import LoopbackServer, arxiv_feed, hf_item
 
 TOKEN = "MTIz.secret-token-that-must-never-be-logged.abc"
+FRESH_TITLE = "Sinkhorn Iterations on a Budget"
+FRESH_ABSTRACT = "We make Sinkhorn iterations for optimal transport cheaper by spending a fixed compute budget."
 
 
 def bot_env(**settings: str) -> dict[str, str]:
@@ -67,10 +72,22 @@ def test_missing_token_names_the_variable(tmp_path: Path) -> None:
 
 
 async def test_python_m_bot_serves_the_fake_and_stops_on_sigterm(shipped_data_dir: Path, tmp_path: Path) -> None:
+    """The composition root for real: fresh papers from loopback feeds, the trending post, /find, SIGTERM."""
     data_dir = tmp_path / "data"
     shutil.copytree(shipped_data_dir, data_dir)
     log_path = tmp_path / "bot.log"
+    feeds = LoopbackServer()
+    feeds.set("/api/daily_papers", json.dumps([hf_item("2611.00001", FRESH_TITLE, FRESH_ABSTRACT, upvotes=30)]))
+    feeds.set("/api/query", arxiv_feed(), content_type="application/atom+xml")
     async with running_fake(token=TOKEN) as fake:
+        assert fake.guild is not None
+        papers = next(c.id for c in fake.guild.text_channels if c.name == "papers")
+        state = StateStore.in_dir(data_dir)
+        # Due since midnight UTC: the first tick refreshes the feeds, then posts.
+        state.set_trending(fake.guild.id, papers, "00:00", "UTC")
+        # A subscriber by DM, whose topic the fresh paper matches.
+        state.add_subscription(None, None, fake.user.id, "faster Sinkhorn iterations for optimal transport")
+        state.close()
         with log_path.open("w") as log:
             proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot",
@@ -80,28 +97,44 @@ async def test_python_m_bot_serves_the_fake_and_stops_on_sigterm(shipped_data_di
                     DISCORD_API_BASE=fake.api_base,
                     DISCORD_GATEWAY_URL=fake.gateway_url,
                     PAPERSCOUT_DATA_DIR=str(data_dir),
+                    HF_DAILY_BASE_URL=feeds.url,
+                    ARXIV_BASE_URL=feeds.url,
+                    ARXIV_SPACING_SECONDS="0",
+                    SCHEDULER_TICK_SECONDS="1",
                 ),
                 stdout=log, stderr=subprocess.STDOUT,
             )
             try:
                 await answer_a_find(fake, proc)
+                post = await fake.wait_for_message(papers, lambda m: "PaperScout daily post" in m.content, timeout=240)
+                # The fresh paper (the only one with upvotes) tops the post and is searchable.
+                assert post.embeds[0]["title"] == f"1. {FRESH_TITLE}"
+                dm = fake.dm_channel(fake.user.id)
+                sent = await fake.wait_for_message(dm.id, lambda m: bool(m.embeds), timeout=60)
+                assert [e["title"] for e in sent.embeds] == [f"1. {FRESH_TITLE}"]
+                inter = await fake.send_interaction_command("find", {"query": "cheaper sinkhorn iterations budget"})
+                found = await fake.wait_for_response(inter, timeout=60)
+                assert found.embeds[0]["title"] == f"1. {FRESH_TITLE}"
                 proc.send_signal(signal.SIGTERM)
                 code = await asyncio.wait_for(proc.wait(), 60)
             finally:
                 if proc.returncode is None:
                     proc.kill()
                     await proc.wait()
+                feeds.stop()
     output = log_path.read_text()
     assert code == 0, output
     assert "stopped cleanly" in output
     assert TOKEN not in output
     assert (data_dir / "discord-commands.sha256").exists()
-    # The /find was stored in the state database, which was closed cleanly.
+    # The /finds were stored in the state database, which was closed cleanly, with the day's post.
     state = StateStore.in_dir(data_dir)
     try:
-        assert [e.kind for e in state.events()] == ["search"]
+        assert [e.kind for e in state.events()] == ["search", "search"]
+        assert [p.status for p in state.posts_since(fake.guild.id, "2000-01-01")] == ["sent"]
     finally:
         state.close()
+    assert CorpusStore.open(data_dir / "corpus.json").find(arxiv_id="2611.00001") is not None
 
 
 def test_corrupt_state_file_stops_start_up_naming_it(tmp_path: Path) -> None:
@@ -119,7 +152,9 @@ async def answer_a_find(fake: FakeDiscord, proc: asyncio.subprocess.Process) -> 
     """Wait for the process to connect and sync, then check it answers /find like the console."""
     commands = await fake.wait_for_commands(None, timeout=240)  # loading the model takes a while
     assert proc.returncode is None
-    assert {c["name"] for c in commands} == {"find", "paper", "similar", "help", "config"}
+    assert {c["name"] for c in commands} == {
+        "find", "paper", "similar", "help", "config", "trending", "subscribe", "subscriptions", "unsubscribe",
+    }
     await fake.wait_ready(timeout=60)
     inter = await fake.send_interaction_command("find", {"query": "implicit differentiation"})
     msg = await fake.wait_for_response(inter, timeout=60)

@@ -113,8 +113,14 @@ def test_delete_guild_removes_only_that_guilds_rows(store: StateStore) -> None:
         store.add_event(event(gid))
         store.add_subscription(gid, gid * 10, 7, "topic")
         store.record_post_intent(gid, "2026-03-01", gid * 10, f"n{gid}", ["p-a"])
+        store.mark_post(gid, "2026-03-01", "sent", message_id=gid * 100)
+        store.record_vote(gid, gid * 100, "p-a", 7, NOW)
+        store.add_reaction(gid, gid * 100, 7, "\N{FIRE}", NOW)
+        store.record_deliveries(store.subscriptions(guild_id=gid)[0].id, ["p-a"], NOW)
     dm = store.add_subscription(None, None, 7, "dm topic")
+    store.record_deliveries(dm.id, ["p-a"], NOW)
     store.add_event(event(None))  # a DM event belongs to no server
+    guild_1_sub = store.subscriptions(guild_id=1)[0].id
 
     store.delete_guild(1)
 
@@ -123,6 +129,65 @@ def test_delete_guild_removes_only_that_guilds_rows(store: StateStore) -> None:
     assert {e.guild_id for e in store.events()} == {2, None}
     assert [s.guild_id for s in store.subscriptions()] == [2, None] and dm in store.subscriptions()
     assert store.post(1, "2026-03-01") is None and store.post(2, "2026-03-01") is not None
+    since = NOW - timedelta(days=1)
+    assert store.vote_counts(1, since) == {} and store.vote_counts(2, since) == {"p-a": 1}
+    assert store.reaction_counts(1, since) == {} and store.reaction_counts(2, since) == {"p-a": 1}
+    assert store.delivered(guild_1_sub) == set() and store.delivered(dm.id) == {"p-a"}
+
+
+def test_old_schema_file_is_migrated_keeping_its_rows(tmp_path: Path) -> None:
+    from bot.state import MIGRATIONS
+
+    path = tmp_path / STATE_FILE
+    with sqlite3.connect(path) as conn:  # a version-1 file, as the first release wrote it
+        for statement in MIGRATIONS[0]:
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute(
+            "INSERT INTO post_ledger VALUES (1, '2026-03-01', 10, 55, 'n', 'sent', '[\"p-a\"]', '2026-03-01T09:00:00+00:00')"
+        )
+    store = StateStore(path)
+    post = store.post(1, "2026-03-01")
+    assert store.schema_version == SCHEMA_VERSION
+    assert post is not None and post.mode == "trending" and post.paper_ids == ("p-a",)
+    assert store.post_for_message(55) == post
+    store.close()
+
+
+def test_votes_count_once_per_user_paper_and_post(store: StateStore) -> None:
+    assert store.record_vote(1, 100, "p-a", 7, NOW)
+    assert not store.record_vote(1, 100, "p-a", 7, NOW + timedelta(minutes=1))
+    assert store.record_vote(1, 100, "p-a", 8, NOW)
+    assert store.record_vote(1, 101, "p-a", 7, NOW)  # another day's post
+    assert store.record_vote(1, 100, "p-b", 7, NOW - timedelta(days=10))
+    assert store.vote_counts(1, NOW - timedelta(days=7)) == {"p-a": 3}
+    assert store.vote_counts(2, NOW - timedelta(days=7)) == {}
+
+
+def test_reactions_count_for_each_paper_of_the_post_and_can_be_taken_back(store: StateStore) -> None:
+    store.record_post_intent(1, "2026-03-01", 10, "n1", ["p-a", "p-b"])
+    store.mark_post(1, "2026-03-01", "sent", message_id=100)
+    since = NOW - timedelta(days=7)
+    assert store.add_reaction(1, 100, 7, "\N{FIRE}", NOW)
+    assert not store.add_reaction(1, 100, 7, "\N{FIRE}", NOW)
+    assert store.add_reaction(1, 100, 8, "\N{THUMBS UP SIGN}", NOW)
+    store.add_reaction(1, 999, 7, "\N{FIRE}", NOW)  # not a post of ours: never counted
+    assert store.reaction_counts(1, since) == {"p-a": 2, "p-b": 2}
+    assert store.remove_reaction(100, 7, "\N{FIRE}") and not store.remove_reaction(100, 7, "\N{FIRE}")
+    assert store.reaction_counts(1, since) == {"p-a": 1, "p-b": 1}
+
+
+def test_deliveries_and_meta(store: StateStore) -> None:
+    sub = store.add_subscription(None, None, 7, "optimal transport")
+    store.record_deliveries(sub.id, ["p-a", "p-b"], NOW)
+    store.record_deliveries(sub.id, ["p-b", "p-c"], NOW)
+    assert store.delivered(sub.id) == {"p-a", "p-b", "p-c"}
+    store.remove_subscription(sub.id)
+    assert store.delivered(sub.id) == set()
+    assert store.get_meta("refresh_day") is None
+    store.set_meta("refresh_day", "2026-03-01")
+    store.set_meta("refresh_day", "2026-03-02")
+    assert store.get_meta("refresh_day") == "2026-03-02"
 
 
 def test_prune_drops_events_older_than_90_days(store: StateStore) -> None:

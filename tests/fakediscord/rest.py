@@ -402,6 +402,8 @@ class RestApi:
         channel = self.channel(call)
         if channel.type != CHANNEL_DM:
             self.require(channel, SEND_MESSAGES)
+        elif any(user.dms_closed for user in channel.recipients):
+            raise ApiError(403, 50007, "Cannot send messages to this user")
         fields = self.message_fields(call)
         ref = fields.get("message_reference")
         if isinstance(ref, dict) and ref.get("message_id") is not None:

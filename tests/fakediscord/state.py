@@ -89,6 +89,8 @@ class FakeUser:
     global_name: str | None = None
     bot: bool = False
     avatar: str | None = None
+    # The user accepts no DMs from the bot: posting in their DM channel answers 403/50007.
+    dms_closed: bool = False
 
     @property
     def mention(self) -> str:

@@ -1,0 +1,360 @@
+"""The daily trending post: when it is due, what goes in it, and sending it once per server and local day.
+
+Sending a message cannot be made atomic with the ledger, so a post goes through three steps:
+record the intent ("pending", with a nonce), send with that nonce (discord.py sets
+`enforce_nonce`, so Discord returns the first message for a repeated nonce for a few
+minutes), then mark it "sent". A "pending" entry found later means we crashed between
+the steps: the channel's recent history is searched for our post of that day before
+anything is sent again. What remains: a crash after Discord accepted the message, a
+restart after the nonce window, and the post no longer among the channel's last
+`HISTORY_LIMIT` messages (or the history unreadable) would post a second time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Callable, Protocol, Sequence
+
+import discord
+
+from bot.cards import result_embeds
+from bot.replies import Card
+from bot.state import GuildSettings, PostRecord, StateStore
+from bot.trending import NEAR_SEARCHES, ROTATION, TRENDING, TrendingEntry, TrendingRanking, footer, header, rank_trending
+from corpus.paper import Paper
+from retrieval.types import SearchResult
+
+log = logging.getLogger(__name__)
+
+POST_LIMIT = 5
+# A paper posted to a server is not posted there again for this many days.
+NO_REPEAT_DAYS = 30
+# The fallback "near what this server searched" looks this far back.
+SEARCH_MEMORY_DAYS = 30
+NEAR_K = 10
+HISTORY_LIMIT = 50
+FINAL = ("sent", "skipped", "failed")
+VOTE_PREFIX = "ps:vote:"
+COUNTED_EMOJI = ("\N{THUMBS UP SIGN}", "\N{FIRE}")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+class PaperSource(Protocol):
+    """What the post needs from retrieval: the papers, and a search for the near-searches fallback."""
+
+    papers: list[Paper]
+
+    def search(self, query: str, k: int = 10) -> SearchResult: ...
+    def get(self, paper_id: str) -> Paper | None: ...
+
+
+def local_moment(settings: GuildSettings, now: datetime) -> datetime | None:
+    """Return `now` in the server's timezone, or None if its settings are incomplete or unknown."""
+    if not settings.timezone or not settings.post_time or settings.channel_id is None:
+        return None
+    try:
+        return now.astimezone(zoneinfo.ZoneInfo(settings.timezone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        log.warning("guild %s has an unknown timezone %r: no trending post", settings.guild_id, settings.timezone)
+        return None
+
+
+def due_day(settings: GuildSettings, now: datetime) -> str | None:
+    """Return the server's local date (ISO) if its post time has come today, else None."""
+    local = local_moment(settings, now)
+    if local is None or not settings.enabled:
+        return None
+    hours, minutes = (int(part) for part in (settings.post_time or "").split(":"))
+    if local.time().replace(tzinfo=None) < time(hours, minutes):
+        return None
+    return local.date().isoformat()
+
+
+def post_nonce(guild_id: int, local_date: str) -> str:
+    """Return the nonce of a server's post of a day: stable across restarts, within Discord's 25 chars."""
+    return "ps" + hashlib.sha1(f"{guild_id}:{local_date}".encode()).hexdigest()[:23]
+
+
+def _first_sentences(text: str, limit: int = 320) -> str:
+    """Return the abstract's opening sentences up to about `limit` characters."""
+    picked: list[str] = []
+    for sentence in _SENTENCE_END.split(" ".join(text.split())):
+        if picked and sum(len(s) + 1 for s in picked) + len(sentence) > limit:
+            break
+        picked.append(sentence)
+    return " ".join(picked)
+
+
+def entry_reason(entry: TrendingEntry, mode: str) -> str:
+    """Return the card's "why it's here" line from the signals that put it there."""
+    if mode == NEAR_SEARCHES:
+        return "close to what this server searched recently"
+    if mode == ROTATION:
+        return "today's pick from the corpus"
+    parts = []
+    paper = entry.paper
+    if paper.upvotes:
+        parts.append(f"{paper.upvotes} upvotes")
+    if paper.github_stars:
+        parts.append(f"{paper.github_stars} GitHub stars")
+    if entry.engagement > 0:
+        parts.append(f"engagement {entry.engagement:g} in this server")
+    parts.append(f"freshness {entry.freshness:.2f}")
+    return "; ".join(parts) + f" \u2192 score {entry.score:.2f}"
+
+
+def trending_cards(ranking: TrendingRanking) -> tuple[Card, ...]:
+    """Return the cards of a ranking, numbered from 1."""
+    return tuple(
+        Card(
+            paper=entry.paper,
+            rank=index,
+            sentence=_first_sentences(entry.paper.clean_abstract),
+            reason=entry_reason(entry, ranking.mode),
+        )
+        for index, entry in enumerate(ranking.entries, start=1)
+    )
+
+
+def marker(local_date: str) -> str:
+    """Return the line that identifies our post of a day in the channel's history."""
+    return f"-# PaperScout daily post \u00b7 {local_date} \u00b7 vote for a paper with its \N{THUMBS UP SIGN} button"
+
+
+@dataclass(frozen=True)
+class PostMessage:
+    """The trending post as Discord parts: content (header + marker), card embeds, vote buttons."""
+
+    content: str
+    embeds: tuple[discord.Embed, ...]
+    paper_ids: tuple[str, ...]
+
+
+def build_post(ranking: TrendingRanking, local_day: date) -> PostMessage:
+    """Return the post of a ranking: header line, up to 5 cards, the rule in the last card's footer."""
+    cards = trending_cards(ranking)[:POST_LIMIT]
+    embeds = result_embeds(cards)
+    if embeds:
+        embeds[-1].set_footer(text=footer(ranking)[:2048])
+    content = f"**{header(ranking, local_day)}**\n{marker(local_day.isoformat())}"
+    return PostMessage(content, tuple(embeds), tuple(card.paper.id for card in cards))
+
+
+class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"ps:vote:(?P<paper>[A-Za-z0-9_-]{1,80})"):
+    """The 👍 under a trending card: persistent (rebuilt from its custom id after a restart), one vote per user."""
+
+    def __init__(self, paper_id: str, number: int | None = None) -> None:
+        label = f"{number}" if number is not None else None
+        super().__init__(
+            discord.ui.Button(
+                style=discord.ButtonStyle.secondary,
+                emoji="\N{THUMBS UP SIGN}",
+                label=label,
+                custom_id=f"{VOTE_PREFIX}{paper_id}",
+            )
+        )
+        self.paper_id = paper_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> VoteButton:
+        """Rebuild the button of any past post from its custom id."""
+        return cls(match["paper"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Record the vote and thank the voter privately."""
+        client = interaction.client
+        state: StateStore | None = getattr(client, "state", None)
+        message = interaction.message
+        if state is None or message is None:
+            await interaction.response.send_message("Votes are not being counted right now.", ephemeral=True)
+            return
+        clock: Callable[[], datetime] = getattr(client, "clock")
+        try:
+            post = await asyncio.to_thread(state.post_for_message, message.id)
+            if post is None or self.paper_id not in post.paper_ids:
+                text = "This vote button is no longer active."
+            else:
+                counted = await asyncio.to_thread(
+                    state.record_vote, interaction.guild_id, message.id, self.paper_id, interaction.user.id, clock()
+                )
+                text = "Thanks, your \N{THUMBS UP SIGN} is counted." if counted else "You already voted for this paper."
+        except Exception:
+            log.exception("could not record a vote on message %s", message.id)
+            text = "Sorry, I could not record that vote. Please try again later."
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+def vote_view(paper_ids: Sequence[str]) -> discord.ui.View:
+    """Return the row of 👍 buttons, numbered like the cards; timeout None so it is persistent."""
+    view = discord.ui.View(timeout=None)
+    for number, paper_id in enumerate(paper_ids, start=1):
+        view.add_item(VoteButton(paper_id, number))
+    return view
+
+
+def gather_ranking(
+    state: StateStore,
+    source: PaperSource,
+    guild_id: int,
+    now: datetime,
+    today: date,
+    *,
+    days: int = 7,
+    avoid_recent_posts: bool = True,
+    limit: int = POST_LIMIT,
+) -> TrendingRanking:
+    """Read a server's signals from the state store and rank the corpus (synchronous: run in a thread)."""
+    window_start = now - timedelta(days=max(days, SEARCH_MEMORY_DAYS))
+    events = state.events(guild_id, since=window_start)
+    since = now - timedelta(days=days)
+    votes = state.vote_counts(guild_id, since)
+    reactions = state.reaction_counts(guild_id, since)
+    exclude: set[str] = set()
+    if avoid_recent_posts:
+        first_day = (today - timedelta(days=NO_REPEAT_DAYS - 1)).isoformat()
+        for post in state.posts_since(guild_id, first_day):
+            if post.status == "sent" or post.status == "pending":
+                exclude.update(post.paper_ids)
+
+    def near(queries: Sequence[str]) -> list[list[str]]:
+        ids = []
+        for query in queries:
+            try:
+                result = source.search(query, NEAR_K)
+            except Exception:
+                # A stored query that no longer validates (e.g. rules changed) only loses its vote.
+                log.debug("near-search of %r failed", query, exc_info=True)
+                ids.append([])
+                continue
+            ids.append([] if result.weak else [hit.paper.id for hit in result.hits])
+        return ids
+
+    return rank_trending(
+        source.papers,
+        events=events,
+        votes=votes,
+        reactions=reactions,
+        now=now,
+        today=today,
+        days=days,
+        exclude=exclude,
+        limit=limit,
+        near=near,
+    )
+
+
+def _ranking_of(record: PostRecord, source: PaperSource) -> TrendingRanking:
+    """Rebuild a pending post's ranking from its ledger entry, for an identical resend."""
+    entries = []
+    for paper_id in record.paper_ids:
+        paper = source.get(paper_id)
+        if paper is not None:
+            entries.append(TrendingEntry(paper=paper, score=0.0, popularity=0.0, engagement=0.0, freshness=1.0))
+    return TrendingRanking(mode=record.mode or TRENDING, entries=tuple(entries), days=7)
+
+
+class TrendingPoster:
+    """Sends each server's daily post through the ledger; one instance per bot."""
+
+    def __init__(self, client: discord.Client, state: StateStore, source: Callable[[], PaperSource]) -> None:
+        self.client = client
+        self.state = state
+        self.source = source
+
+    def pending_day(self, settings: GuildSettings, now: datetime) -> str | None:
+        """Return the local day to post for if the time has come and that day is not settled yet."""
+        day = due_day(settings, now)
+        if day is None:
+            return None
+        record = self.state.post(settings.guild_id, day)
+        return None if record is not None and record.status in FINAL else day
+
+    async def post(self, settings: GuildSettings, now: datetime) -> str:
+        """Post for the server if due; return what happened: "sent", "recovered", "skipped", "failed", "retry" or "not-due"."""
+        day = await asyncio.to_thread(self.pending_day, settings, now)
+        if day is None or settings.channel_id is None:
+            return "not-due"
+        guild_id, channel_id = settings.guild_id, settings.channel_id
+        channel = await self._channel(channel_id)
+        if channel is None:
+            log.warning("guild %s: trending channel %s is gone or hidden; no post for %s", guild_id, channel_id, day)
+            await asyncio.to_thread(self._settle, guild_id, day, channel_id, "failed")
+            return "failed"
+        record = await asyncio.to_thread(self.state.post, guild_id, day)
+        source = self.source()
+        if record is not None:
+            found = await self._find_own_post(channel, record)
+            if found is not None:
+                await asyncio.to_thread(self.state.mark_post, guild_id, day, "sent", found.id)
+                log.info("guild %s: found the %s post already sent (message %s) after a restart", guild_id, day, found.id)
+                return "recovered"
+            ranking = _ranking_of(record, source)
+        else:
+            local_day = date.fromisoformat(day)
+            ranking = await asyncio.to_thread(gather_ranking, self.state, source, guild_id, now, local_day)
+            if not ranking.entries:
+                log.info("guild %s: nothing qualifies for the %s trending post (corpus empty or all posted recently); skipping the day", guild_id, day)
+                await asyncio.to_thread(self._settle, guild_id, day, channel_id, "skipped")
+                return "skipped"
+            ids = tuple(entry.paper.id for entry in ranking.entries[:POST_LIMIT])
+            record = await asyncio.to_thread(
+                self.state.record_post_intent, guild_id, day, channel_id, post_nonce(guild_id, day), ids, ranking.mode
+            )
+        if not ranking.entries:
+            log.info("guild %s: the papers of the pending %s post are gone; skipping the day", guild_id, day)
+            await asyncio.to_thread(self.state.mark_post, guild_id, day, "skipped")
+            return "skipped"
+        message = build_post(ranking, date.fromisoformat(day))
+        try:
+            sent = await channel.send(
+                content=message.content, embeds=list(message.embeds), view=vote_view(message.paper_ids), nonce=record.nonce
+            )
+        except discord.Forbidden as exc:
+            log.warning("guild %s: not allowed to post in channel %s (%s); no post for %s", guild_id, channel_id, exc.text, day)
+            await asyncio.to_thread(self.state.mark_post, guild_id, day, "failed")
+            return "failed"
+        except (discord.HTTPException, OSError, asyncio.TimeoutError) as exc:
+            # Left "pending": the next tick checks the history, then resends with the same nonce.
+            log.warning("guild %s: sending the %s post failed (%s); will retry", guild_id, day, exc)
+            return "retry"
+        await asyncio.to_thread(self.state.mark_post, guild_id, day, "sent", sent.id)
+        log.info("guild %s: posted %d trending papers (%s) for %s", guild_id, len(message.paper_ids), ranking.mode, day)
+        return "sent"
+
+    def _settle(self, guild_id: int, day: str, channel_id: int, status: str) -> None:
+        """Record a day without a post, so it is not attempted again."""
+        if self.state.post(guild_id, day) is None:
+            self.state.record_post_intent(guild_id, day, channel_id, post_nonce(guild_id, day), (), status=status)
+        else:
+            self.state.mark_post(guild_id, day, status)
+
+    async def _channel(self, channel_id: int) -> discord.abc.Messageable | None:
+        channel = self.client.get_channel(channel_id)
+        if channel is not None:
+            return channel  # type: ignore[return-value]
+        try:
+            fetched = await self.client.fetch_channel(channel_id)
+        except (discord.NotFound, discord.Forbidden):
+            return None
+        return fetched if isinstance(fetched, discord.abc.Messageable) else None
+
+    async def _find_own_post(self, channel: discord.abc.Messageable, record: PostRecord) -> discord.Message | None:
+        """Return our message of the record's day among the channel's recent messages, if there."""
+        me = self.client.user
+        tag = marker(record.local_date)
+        try:
+            async for message in channel.history(limit=HISTORY_LIMIT):
+                if me is not None and message.author.id == me.id:
+                    if message.nonce == record.nonce or tag in (message.content or ""):
+                        return message
+        except (discord.Forbidden, discord.HTTPException) as exc:
+            log.warning("could not read the history of channel %s to check for an earlier post: %s", record.channel_id, exc)
+        return None
