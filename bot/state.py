@@ -525,6 +525,32 @@ class StateStore:
 
     # ------------------------------------------------------------------ servers
 
+    def forget_channel(self, guild_id: int, channel_id: int) -> tuple[int, bool]:
+        """Drop a deleted channel's subscriptions and turn trending off if it posted there.
+
+        Returns how many subscriptions went and whether trending was switched off.
+        """
+        with self._write() as conn:
+            conn.execute(
+                "DELETE FROM deliveries WHERE subscription_id IN "
+                "(SELECT id FROM subscriptions WHERE guild_id = ? AND channel_id = ?)",
+                (guild_id, channel_id),
+            )
+            removed = conn.execute(
+                "DELETE FROM subscriptions WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)
+            ).rowcount
+            off = conn.execute(
+                "UPDATE guild_settings SET enabled = 0, updated_at = ? WHERE guild_id = ? AND channel_id = ? AND enabled = 1",
+                (_now(), guild_id, channel_id),
+            ).rowcount
+        return removed, off > 0
+
+    def known_guild_ids(self) -> set[int]:
+        """Return every server id the state holds anything of."""
+        tables = ("guild_settings", "post_ledger", "subscriptions", "events", "votes", "reactions")
+        union = " UNION ".join(f"SELECT guild_id FROM {table} WHERE guild_id IS NOT NULL" for table in tables)
+        return {int(row[0]) for row in self._read(union)}
+
     def delete_guild(self, guild_id: int) -> None:
         """Forget a server: its settings, post ledger, subscriptions and events, in one transaction."""
         with self._write() as conn:

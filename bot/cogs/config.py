@@ -111,8 +111,9 @@ class ConfigCog(commands.Cog):
     )
     trending = app_commands.Group(name="trending", description="The daily trending post.", parent=config)
 
-    def __init__(self, state: StateStore) -> None:
+    def __init__(self, state: StateStore, bot: commands.Bot | None = None) -> None:
         self.state = state
+        self.bot = bot
 
     @staticmethod
     def _require_manager(interaction: discord.Interaction) -> int:
@@ -182,12 +183,45 @@ class ConfigCog(commands.Cog):
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Forget a server the bot was removed from: settings, posts, subscriptions and events."""
-        try:
-            await asyncio.to_thread(self.state.delete_guild, guild.id)
-        except Exception:
-            log.exception("could not delete the data of guild %s after leaving it", guild.id)
+        await self._forget(guild.id, "left guild")
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Forget servers the bot was removed from while it was offline."""
+        if self.bot is None:
             return
-        log.info("left guild %s: deleted its settings, subscriptions and events", guild.id)
+        # READY lists every server the bot is in, unavailable (outage) ones included, so a
+        # server missing from it has removed the bot.
+        present = {guild.id for guild in self.bot.guilds}
+        try:
+            gone = await asyncio.to_thread(self.state.known_guild_ids) - present
+        except Exception:
+            log.exception("could not list the servers in the state store")
+            return
+        for guild_id in sorted(gone):
+            await self._forget(guild_id, "removed while offline from guild")
+
+    @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        """Stop posting into a deleted channel: its subscriptions go, and trending turns off if it was there."""
+        try:
+            removed, off = await asyncio.to_thread(self.state.forget_channel, channel.guild.id, channel.id)
+        except Exception:
+            log.exception("could not forget deleted channel %s of guild %s", channel.id, channel.guild.id)
+            return
+        if removed or off:
+            log.info(
+                "channel %s of guild %s was deleted: removed %d subscriptions%s",
+                channel.id, channel.guild.id, removed, ", turned trending off" if off else "",
+            )
+
+    async def _forget(self, guild_id: int, why: str) -> None:
+        try:
+            await asyncio.to_thread(self.state.delete_guild, guild_id)
+        except Exception:
+            log.exception("could not delete the data of guild %s (%s)", guild_id, why)
+            return
+        log.info("%s %s: deleted its settings, subscriptions and events", why, guild_id)
 
 
 async def setup(bot: PaperScoutBot) -> None:
@@ -195,4 +229,4 @@ async def setup(bot: PaperScoutBot) -> None:
     if bot.state is None:
         log.info("no state store: /config is not available")
         return
-    await bot.add_cog(ConfigCog(bot.state))
+    await bot.add_cog(ConfigCog(bot.state, bot))

@@ -191,3 +191,37 @@ async def test_removing_the_guild_deletes_its_data(fake: FakeDiscord, bot_run: C
     assert store.events(guild_id) == [] and store.subscriptions(guild_id=guild_id) == []
     assert store.guild_settings(other.id) is not None  # other servers keep theirs
     bot_run.assert_alive()
+
+
+async def test_servers_removed_while_offline_are_forgotten_at_start(
+    fake: FakeDiscord, stored_handlers: Handlers, store: StateStore, tmp_path: Path
+) -> None:
+    assert fake.guild is not None
+    here, gone = fake.guild.id, 424242
+    for guild_id in (here, gone):
+        store.set_trending(guild_id, 10, "09:00", "UTC")
+        store.add_subscription(guild_id, 10, fake.moderator.id, "diffusion")
+    store.add_subscription(None, None, fake.user.id, "optimal transport")  # a DM one belongs to no server
+    async with running_bot(fake, stored_handlers, tmp_path, state=store) as run:
+        await eventually(lambda: store.guild_settings(gone) is None, "the departed server's data to be deleted")
+        run.assert_alive()
+    assert store.subscriptions(guild_id=gone) == [] and store.known_guild_ids() == {here}
+    assert store.guild_settings(here) is not None and len(store.subscriptions()) == 2
+
+
+async def test_deleting_the_trending_channel_turns_trending_off_and_drops_its_subscriptions(
+    fake: FakeDiscord, bot_run: ClientRun, store: StateStore
+) -> None:
+    assert fake.guild is not None
+    guild_id, channel = fake.guild.id, papers_channel(fake)
+    general = fake.guild.text_channels[0].id
+    await configure(fake, channel)
+    store.add_subscription(guild_id, channel, fake.moderator.id, "diffusion")
+    kept = store.add_subscription(guild_id, general, fake.moderator.id, "optimal transport")
+
+    await fake.delete_channel(channel)
+
+    await eventually(lambda: store.subscriptions(guild_id=guild_id) == [kept], "the channel's subscription to go")
+    settings = store.guild_settings(guild_id)
+    assert settings is not None and not settings.enabled
+    bot_run.assert_alive()

@@ -9,7 +9,7 @@ from aiohttp import web
 from .faults import FaultInjector, FaultRule
 from .gateway import Gateway
 from .inject import InjectionMixin
-from .payloads import client_user_payload, guild_create_payload
+from .payloads import channel_payload, client_user_payload, guild_create_payload
 from .rest import RestApi
 from .state import (
     DEFAULT_EVERYONE_PERMISSIONS,
@@ -171,6 +171,17 @@ class FakeDiscord(InjectionMixin):
                 self.channel = None
         if self.gateway.session_id is not None:
             await self.dispatch("GUILD_DELETE", data)
+
+    async def delete_channel(self, channel_id: int) -> None:
+        """Delete a guild channel (as an admin would): CHANNEL_DELETE."""
+        channel = self.channels.pop(channel_id)
+        guild = self.guilds.get(channel.guild_id) if channel.guild_id is not None else None
+        if guild is not None:
+            guild.channels.pop(channel_id, None)
+        if self.channel is channel:
+            self.channel = None
+        if self.gateway.session_id is not None:
+            await self.dispatch("CHANNEL_DELETE", channel_payload(channel))
 
     # ----------------------------------------------------- fault injection
 
