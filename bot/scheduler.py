@@ -83,10 +83,14 @@ class Scheduler:
         refreshed_today = await self._meta(REFRESH_DAY) == today
         time_for_refresh = now.astimezone(timezone.utc).time().replace(tzinfo=None) >= self.refresh_time
         if self.refresh is not None and not refreshed_today and (time_for_refresh or due):
-            outcome = await asyncio.to_thread(self.refresh, today)
+            try:
+                outcome = await asyncio.to_thread(self.refresh, today)
+            except Exception:
+                # Feed errors are handled inside the refresh; anything else must not hold up the posts.
+                log.exception("the fresh-paper refresh failed; posting with the papers we have")
             # A failing source is retried on later ticks (its backoff decides when); the day counts
             # as refreshed once every enabled source got through.
-            if outcome.complete:
+            if outcome is not None and outcome.complete:
                 await self._set_meta(REFRESH_DAY, today)
 
         # Subscribers hear of new papers right after a refresh that found some, and at least once a day
@@ -94,9 +98,12 @@ class Scheduler:
         delivered = False
         fresh = outcome is not None and bool(outcome.added)
         if self.deliver is not None and (fresh or (time_for_refresh and await self._meta(DELIVERY_DAY) != today)):
-            await self.deliver(now)
+            try:
+                await self.deliver(now)
+                delivered = True
+            except Exception:
+                log.exception("delivering subscriptions failed; they stay due for the next run")
             await self._set_meta(DELIVERY_DAY, today)
-            delivered = True
 
         if await self._meta(PRUNE_DAY) != today:
             pruned = await asyncio.to_thread(self.state.prune, now)
@@ -106,7 +113,12 @@ class Scheduler:
 
         posts = {}
         for settings in due:
-            posts[settings.guild_id] = await self.poster.post(settings, now)
+            try:
+                posts[settings.guild_id] = await self.poster.post(settings, now)
+            except Exception:
+                # One server's trouble (e.g. a bad setting) must not cost the others their post.
+                log.exception("the trending post of guild %s failed; retrying at the next tick", settings.guild_id)
+                posts[settings.guild_id] = "error"
         return TickReport(outcome, delivered, posts)
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -38,6 +38,7 @@ class RecordingPoster:
 
     log: list[str]
     settled: set[tuple[int, str]] = field(default_factory=set)
+    broken: set[int] = field(default_factory=set)
 
     def pending_day(self, settings: GuildSettings, now: datetime) -> str | None:
         day = due_day(settings, now)
@@ -46,6 +47,8 @@ class RecordingPoster:
     async def post(self, settings: GuildSettings, now: datetime) -> str:
         day = self.pending_day(settings, now)
         assert day is not None
+        if settings.guild_id in self.broken:
+            raise RuntimeError("this server's post blew up")
         self.settled.add((settings.guild_id, day))
         self.log.append(f"post {settings.guild_id} {day}")
         return "sent"
@@ -120,6 +123,42 @@ async def test_a_failing_refresh_is_retried_on_later_ticks_and_new_papers_are_de
     await scheduler.tick()
     # Retried until it got through; delivery ran after the first attempt and again when papers arrived.
     assert log == ["refresh 2026-11-23", "deliver 06:00", "refresh 2026-11-23", "deliver 06:01"]
+
+
+async def test_a_crashing_refresh_or_delivery_does_not_hold_up_the_posts(state: StateStore, caplog) -> None:
+    log: list[str] = []
+    state.set_trending(1, 10, "06:00", "UTC")
+
+    def broken_refresh(day: str) -> FreshOutcome:
+        log.append(f"refresh {day}")
+        raise RuntimeError("disk on fire")
+
+    async def broken_delivery(now: datetime) -> None:
+        raise RuntimeError("also on fire")
+
+    clock = Clock(datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc))
+    scheduler = Scheduler(state, RecordingPoster(log), refresh=broken_refresh, deliver=broken_delivery, now=clock)
+    report = await scheduler.tick()
+    assert report.posts == {1: "sent"} and report.refresh is None and not report.delivered
+    assert log == ["refresh 2026-11-23", "post 1 2026-11-23"]
+    assert "refresh failed" in caplog.text and "delivering subscriptions failed" in caplog.text
+    # The refresh is tried again on the next tick (it never completed).
+    clock.now += timedelta(seconds=30)
+    await scheduler.tick()
+    assert log[-1] == "refresh 2026-11-23"
+
+
+async def test_one_servers_failing_post_does_not_cost_the_others_theirs(state: StateStore) -> None:
+    log: list[str] = []
+    state.set_trending(1, 10, "06:00", "UTC")
+    state.set_trending(2, 20, "06:00", "UTC")
+    poster = RecordingPoster(log, broken={1})
+    clock = Clock(datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc))
+    report = await Scheduler(state, poster, now=clock).tick()
+    assert report.posts == {1: "error", 2: "sent"}
+    poster.broken.clear()
+    clock.now += timedelta(seconds=30)
+    assert (await Scheduler(state, poster, now=clock).tick()).posts == {1: "sent"}
 
 
 async def test_old_events_are_pruned_once_a_day(state: StateStore) -> None:
