@@ -14,6 +14,8 @@ from bot.replies import Reply, Requester
 from bot.settings import Settings
 
 PROMPT = "paperscout> "
+# Commands /help lists that need a server or a Discord account, so the console cannot run them.
+DISCORD_ONLY = frozenset({"/trending", "/subscribe", "/subscriptions", "/unsubscribe", "/config"})
 INTRO = """Type /find QUERY, /paper TITLE, /similar TITLE, /help, or just ask a question.
 /more shows the next page of results; /quit (or Ctrl-D) leaves."""
 # The console's one user; events from it carry no guild.
@@ -54,6 +56,8 @@ class ConsoleSession:
                     print("No more results.", file=self.out)
                 else:
                     self.show(self.last, self.page + 1)
+            elif command in DISCORD_ONLY:
+                print(f"{command} works on Discord only: it belongs to a server or a Discord user.", file=self.out)
             elif command.startswith("/"):
                 print(f"Unknown command {command}. Type /help.", file=self.out)
             else:

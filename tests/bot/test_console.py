@@ -29,6 +29,7 @@ def test_console_commands_with_the_fake_retriever() -> None:
         "/similar p-sinkhorn",
         "/find ?!",
         "/bogus",
+        "/trending 3",
         "is there work on sinkhorn with newton steps?",
         "/quit",
         "/find never reached",
@@ -39,6 +40,7 @@ def test_console_commands_with_the_fake_retriever() -> None:
     assert "Code: https://github.com/tensorflow/tensor2tensor" in out and "based solely on attention" in out
     assert "Papers similar to \u201cSinkhorn Distances" in out
     assert "That query has no words to search for" in out and "Unknown command /bogus" in out
+    assert "/trending works on Discord only" in out
     assert "The closest I found:" in out and "\u2014 from Faster Sinkhorn Iterations with Newton Steps" in out
     assert "never reached" not in out
     assert [e.kind for e in sink.events] == ["search", "paper", "similar", "mention"]
