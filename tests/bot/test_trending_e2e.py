@@ -64,6 +64,9 @@ class World:
     @contextlib.asynccontextmanager
     async def connect(self) -> AsyncIterator[tuple[ClientRun, Scheduler]]:
         """Start a bot process over this world (state, papers, clock); yield it and its scheduler."""
+        # A new process opens the state file afresh: nothing survives in memory.
+        self.state.close()
+        self.state = StateStore.in_dir(self.tmp_path)
         handlers = Handlers(self.retriever, SqliteEventSink(self.state), SlidingWindowLimiter(100, 30))
         async with running_bot(self.fake, handlers, self.tmp_path, state=self.state, clock=self.clock) as run:
             poster = TrendingPoster(run.client, self.state, lambda: handlers.retriever)
