@@ -61,8 +61,7 @@ def build_scheduler(settings: Settings, bot: PaperScoutBot, handlers: Handlers, 
     """Wire the daily jobs: fresh papers into the store and index, subscriptions, the trending post."""
     from bot.fresh_papers import FreshPapers
     from bot.scheduler import Scheduler
-    from bot.subscription_delivery import deliver as deliver_matches
-    from bot.subscriptions import match_subscriptions
+    from bot.subscription_delivery import deliver_new_papers
     from bot.trending_post import TrendingPoster
     from corpus.sources.refresh import Refresher
     from retrieval.index import open_retriever
@@ -77,13 +76,8 @@ def build_scheduler(settings: Settings, bot: PaperScoutBot, handlers: Handlers, 
     )
 
     async def deliver(now: datetime) -> object:
-        # Run after the refresh has published the new index, so new papers are searchable.
-        retriever = handlers.retriever
-        subscriptions = await asyncio.to_thread(state.subscriptions)
-        matches = await asyncio.to_thread(
-            match_subscriptions, retriever.search, subscriptions, retriever.papers, state.delivered
-        )
-        return await deliver_matches(bot, state, matches, now)
+        # The scheduler calls this after the refresh published the new index, so new papers are searchable.
+        return await deliver_new_papers(bot, state, handlers.retriever, now)
 
     return Scheduler(
         state,

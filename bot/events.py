@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Kinds a sink may receive; the trending issue counts them per paper.
+# Kinds a sink may receive; bot/trending.py weighs them per paper.
 SEARCH = "search"
 MENTION = "mention"
 PAGE = "page"
@@ -48,7 +48,7 @@ class EventSink(Protocol):
 
 
 class LoggingEventSink:
-    """A sink that writes one log line per event (until the trending issue stores them)."""
+    """A sink that writes one log line per event (the console's; the bot stores events with SqliteEventSink)."""
 
     def __init__(self, logger: logging.Logger | None = None) -> None:
         self._log = logger or logging.getLogger("paperscout.events")

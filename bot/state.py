@@ -483,7 +483,14 @@ class StateStore:
         rows = self._read(
             f"SELECT id, guild_id, channel_id, user_id, topic, paused, created_at FROM subscriptions{where} ORDER BY id", params
         )
-        return [Subscription(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in rows]
+        return [_subscription(r) for r in rows]
+
+    def subscription(self, sub_id: int) -> Subscription | None:
+        """Return one subscription by id."""
+        rows = self._read(
+            "SELECT id, guild_id, channel_id, user_id, topic, paused, created_at FROM subscriptions WHERE id = ?", (sub_id,)
+        )
+        return _subscription(rows[0]) if rows else None
 
     def remove_subscription(self, sub_id: int) -> bool:
         """Delete a subscription and its delivery record; return whether it existed."""
@@ -564,6 +571,10 @@ class StateStore:
 
 def _settings(row: tuple) -> GuildSettings:
     return GuildSettings(row[0], row[1], row[2], row[3], bool(row[4]), row[5])
+
+
+def _subscription(row: tuple) -> Subscription:
+    return Subscription(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6])
 
 
 def _post(row: tuple) -> PostRecord:

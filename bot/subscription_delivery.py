@@ -15,6 +15,7 @@ Failure policy, so that a success is never resent and a failure is retried next 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,10 +24,10 @@ from typing import Sequence
 import discord
 
 from bot import card_text, cards
-from bot.handlers import card_from_hit
+from bot.handlers import Retriever, card_from_hit
 from bot.replies import Card
 from bot.state import StateStore
-from bot.subscriptions import DM, Match
+from bot.subscriptions import DM, Match, match_subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,7 @@ def numbered_cards(match: Match) -> tuple[list[Card], dict[str, int]]:
             if hit.paper.id in numbers:
                 continue
             numbers[hit.paper.id] = len(shown) + 1
-            card = card_from_hit(hit)
-            shown.append(Card(card.paper, len(shown) + 1, card.sentence, card.matched_terms, card.similarity))
+            shown.append(dataclasses.replace(card_from_hit(hit), rank=len(shown) + 1))
     return shown, numbers
 
 
@@ -158,3 +158,11 @@ async def deliver(client: discord.Client, state: StateStore, matches: Sequence[M
             "subscriptions: %d messages, %d papers, %d paused, %d failures", messages, papers, paused, failures
         )
     return DeliveryReport(messages=messages, papers=papers, paused=paused, failures=failures)
+
+
+async def deliver_new_papers(client: discord.Client, state: StateStore, retriever: Retriever, now: datetime) -> DeliveryReport:
+    """Match every subscription against the corpus the retriever serves, then send what matched."""
+    subscriptions = await asyncio.to_thread(state.subscriptions)
+    # Matching encodes each topic: keep it off the event loop.
+    matches = await asyncio.to_thread(match_subscriptions, retriever.search, subscriptions, retriever.papers, state.delivered)
+    return await deliver(client, state, matches, now)

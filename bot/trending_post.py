@@ -19,16 +19,15 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Callable, Protocol, Sequence
+from typing import Callable, Sequence
 
 import discord
 
 from bot.cards import result_embeds
+from bot.handlers import Retriever
 from bot.replies import Card
 from bot.state import GuildSettings, PostRecord, StateStore
 from bot.trending import NEAR_SEARCHES, ROTATION, TRENDING, TrendingEntry, TrendingRanking, footer, header, rank_trending
-from corpus.paper import Paper
-from retrieval.types import SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +42,6 @@ FINAL = ("sent", "skipped", "failed")
 VOTE_PREFIX = "ps:vote:"
 COUNTED_EMOJI = ("\N{THUMBS UP SIGN}", "\N{FIRE}")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
-class PaperSource(Protocol):
-    """What the post needs from retrieval: the papers, and a search for the near-searches fallback."""
-
-    papers: list[Paper]
-
-    def search(self, query: str, k: int = 10) -> SearchResult: ...
-    def get(self, paper_id: str) -> Paper | None: ...
 
 
 def local_moment(settings: GuildSettings, now: datetime) -> datetime | None:
@@ -136,14 +126,19 @@ class PostMessage:
     paper_ids: tuple[str, ...]
 
 
-def build_post(ranking: TrendingRanking, local_day: date) -> PostMessage:
-    """Return the post of a ranking: header line, up to 5 cards, the rule in the last card's footer."""
-    cards = trending_cards(ranking)[:POST_LIMIT]
-    embeds = result_embeds(cards)
+def ranking_embeds(ranking: TrendingRanking, limit: int = POST_LIMIT) -> list[discord.Embed]:
+    """Return the cards of a ranking as embeds, the ranking rule in the last one's footer."""
+    embeds = result_embeds(trending_cards(ranking)[:limit])
     if embeds:
         embeds[-1].set_footer(text=footer(ranking)[:2048])
+    return embeds
+
+
+def build_post(ranking: TrendingRanking, local_day: date) -> PostMessage:
+    """Return the post of a ranking: header line, up to 5 cards, the rule in the last card's footer."""
     content = f"**{header(ranking, local_day)}**\n{marker(local_day.isoformat())}"
-    return PostMessage(content, tuple(embeds), tuple(card.paper.id for card in cards))
+    ids = tuple(entry.paper.id for entry in ranking.entries[:POST_LIMIT])
+    return PostMessage(content, tuple(ranking_embeds(ranking)), ids)
 
 
 class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"ps:vote:(?P<paper>[A-Za-z0-9_-]{1,80})"):
@@ -202,7 +197,7 @@ def vote_view(paper_ids: Sequence[str]) -> discord.ui.View:
 
 def gather_ranking(
     state: StateStore,
-    source: PaperSource,
+    source: Retriever,
     guild_id: int,
     now: datetime,
     today: date,
@@ -221,7 +216,7 @@ def gather_ranking(
     if avoid_recent_posts:
         first_day = (today - timedelta(days=NO_REPEAT_DAYS - 1)).isoformat()
         for post in state.posts_since(guild_id, first_day):
-            if post.status == "sent" or post.status == "pending":
+            if post.status in ("sent", "pending"):
                 exclude.update(post.paper_ids)
 
     def near(queries: Sequence[str]) -> list[list[str]]:
@@ -251,7 +246,7 @@ def gather_ranking(
     )
 
 
-def _ranking_of(record: PostRecord, source: PaperSource) -> TrendingRanking:
+def _ranking_of(record: PostRecord, source: Retriever) -> TrendingRanking:
     """Rebuild a pending post's ranking from its ledger entry, for an identical resend."""
     entries = []
     for paper_id in record.paper_ids:
@@ -264,7 +259,7 @@ def _ranking_of(record: PostRecord, source: PaperSource) -> TrendingRanking:
 class TrendingPoster:
     """Sends each server's daily post through the ledger; one instance per bot."""
 
-    def __init__(self, client: discord.Client, state: StateStore, source: Callable[[], PaperSource]) -> None:
+    def __init__(self, client: discord.Client, state: StateStore, source: Callable[[], Retriever]) -> None:
         self.client = client
         self.state = state
         self.source = source
@@ -279,16 +274,18 @@ class TrendingPoster:
 
     async def post(self, settings: GuildSettings, now: datetime) -> str:
         """Post for the server if due; return what happened: "sent", "recovered", "skipped", "failed", "retry" or "not-due"."""
-        day = await asyncio.to_thread(self.pending_day, settings, now)
+        day = due_day(settings, now)
         if day is None or settings.channel_id is None:
             return "not-due"
         guild_id, channel_id = settings.guild_id, settings.channel_id
+        record = await asyncio.to_thread(self.state.post, guild_id, day)
+        if record is not None and record.status in FINAL:
+            return "not-due"
         channel = await self._channel(channel_id)
         if channel is None:
             log.warning("guild %s: trending channel %s is gone or hidden; no post for %s", guild_id, channel_id, day)
             await asyncio.to_thread(self._settle, guild_id, day, channel_id, "failed")
             return "failed"
-        record = await asyncio.to_thread(self.state.post, guild_id, day)
         source = self.source()
         if record is not None:
             found = await self._find_own_post(channel, record)

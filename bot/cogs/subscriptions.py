@@ -265,9 +265,7 @@ class SubscriptionsCog(commands.Cog):
     async def _exists(self, value: str) -> bool:
         if not value.strip().isdigit():
             return False
-        wanted = int(value.strip())
-        every = await asyncio.to_thread(self.state.subscriptions)
-        return any(s.id == wanted for s in every)
+        return await asyncio.to_thread(self.state.subscription, int(value.strip())) is not None
 
     @unsubscribe.autocomplete("subscription")
     async def subscription_choices(

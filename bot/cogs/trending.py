@@ -10,12 +10,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cards import result_embeds
 from bot.errors import UserFacingError
 from bot.responder import Responder, guarded
 from bot.state import StateStore
-from bot.trending import footer, header
-from bot.trending_post import COUNTED_EMOJI, PaperSource, VoteButton, gather_ranking, trending_cards
+from bot.handlers import Retriever
+from bot.trending import header
+from bot.trending_post import COUNTED_EMOJI, VoteButton, gather_ranking, ranking_embeds
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -30,7 +30,7 @@ GUILD_ONLY = "Trending is counted per server: use /trending in a server channel.
 class TrendingCog(commands.Cog):
     """Trending on demand, and the votes and reactions that feed it."""
 
-    def __init__(self, bot: PaperScoutBot, state: StateStore, source: Callable[[], PaperSource]) -> None:
+    def __init__(self, bot: PaperScoutBot, state: StateStore, source: Callable[[], Retriever]) -> None:
         self.bot = bot
         self.state = state
         self.source = source
@@ -57,8 +57,7 @@ class TrendingCog(commands.Cog):
             if not ranking.entries:
                 await interaction.followup.send("There are no papers in my corpus yet.")
                 return
-            embeds = result_embeds(trending_cards(ranking))
-            embeds[-1].set_footer(text=footer(ranking)[:2048])
+            embeds = ranking_embeds(ranking)
             await interaction.followup.send(content=f"**{header(ranking, now.date())}**", embeds=embeds)
 
         await guarded(interaction, "/trending", work)

@@ -103,6 +103,7 @@ def test_subscription_crud(store: StateStore) -> None:
     assert store.subscriptions(user_id=7) == [channel_sub, dm_sub]
     assert store.set_paused(dm_sub.id, True)
     assert store.subscriptions(user_id=7)[1].paused
+    assert store.subscription(channel_sub.id) == channel_sub and store.subscription(dm_sub.id + 99) is None
     assert store.remove_subscription(channel_sub.id) and not store.remove_subscription(channel_sub.id)
     assert [s.id for s in store.subscriptions()] == [dm_sub.id]
 
