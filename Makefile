@@ -26,7 +26,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 eval: $(STAMP)
-	$(BIN)/paperscout eval ../shared/eval/dev.jsonl
+	$(BIN)/paperscout eval eval/dev.jsonl
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.search_latency

@@ -16,8 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
+from bot.datadir import DataDir
 from bot.services import open_services
 from corpus.records import Candidate, new_paper
 from retrieval.bm25 import BM25Index
@@ -26,7 +25,7 @@ from retrieval.index import build_bm25
 from retrieval.tokenize import tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+DEV = ROOT / "eval" / "dev.jsonl"
 SCALE = ROOT.parent / "shared" / "bench-data" / "paperlists_ml.jsonl.gz"
 
 
@@ -45,7 +44,7 @@ def _machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, torch {torch.__version__} ({torch.get_num_threads()} threads)"
 
 
-def bench_small(data_dir: Path, repeats: int) -> None:
+def bench_small(data_dir: DataDir, repeats: int) -> None:
     """Time start-up and queries over the shipped corpus."""
     start = time.perf_counter()
     services = open_services(data_dir)
@@ -112,11 +111,11 @@ def main() -> None:
     args = parser.parse_args()
     print(f"# PaperScout search benchmark\nmachine: {_machine()}")
     if args.data_dir:
-        bench_small(args.data_dir, args.repeats)
+        bench_small(DataDir(args.data_dir), args.repeats)
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            open_services(Path(tmp))  # embed once, untimed
-            bench_small(Path(tmp), args.repeats)
+            open_services(DataDir(Path(tmp)))  # embed once, untimed
+            bench_small(DataDir(Path(tmp)), args.repeats)
     bench_scale_bm25(args.scale_limit, args.repeats)
 
 

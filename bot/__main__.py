@@ -1,4 +1,8 @@
-"""`python -m bot`: read settings, open the corpus and index, run the Discord bot until SIGTERM."""
+"""`python -m bot`: read settings, open the corpus, index and state, run the Discord bot until SIGTERM.
+
+This and bot/cli.py are the composition roots: the only modules that read settings; they
+wire plain objects (the state's table groups, the live index, handlers) into the front end.
+"""
 
 from __future__ import annotations
 
@@ -9,44 +13,20 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
+from bot.logging_setup import redact, setup_logging
 from bot.settings import Settings, SettingsError, get_settings
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from bot.client import PaperScoutBot
-    from bot.handlers import Handlers
-    from bot.scheduler import Scheduler
+    from bot.core.live_index import LiveIndex
+    from bot.core.scheduler import Scheduler
+    from bot.discord_app.client import PaperScoutBot
     from bot.services import Services
-    from bot.state import StateStore
+    from bot.state import State
     from retrieval.hybrid import HybridRetriever
 
 log = logging.getLogger("paperscout")
-
-NOISY_LOGGERS = ("chromadb", "httpx", "sentence_transformers", "transformers", "urllib3", "discord.gateway")
-
-
-class RedactSecret(logging.Filter):
-    """Replace a secret in every log record, in case a library ever formats it into a message."""
-
-    def __init__(self, secret: str) -> None:
-        super().__init__()
-        self.secret = secret
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message without the secret."""
-        if self.secret:
-            message = record.getMessage()
-            if self.secret in message:
-                record.msg, record.args = message.replace(self.secret, "[redacted]"), ()
-        return True
-
-
-def setup_logging(level: str) -> None:
-    """Log to stderr at `level`, keeping chatty libraries at WARNING."""
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for name in NOISY_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _warm_up(retriever: HybridRetriever) -> None:
@@ -57,12 +37,12 @@ def _warm_up(retriever: HybridRetriever) -> None:
         log.warning("warm-up search failed; continuing", exc_info=True)
 
 
-def build_scheduler(settings: Settings, bot: PaperScoutBot, handlers: Handlers, services: Services, state: StateStore) -> Scheduler:
+def build_scheduler(settings: Settings, bot: PaperScoutBot, index: LiveIndex, services: Services, state: State) -> Scheduler:
     """Wire the daily jobs: fresh papers into the store and index, subscriptions, the trending post."""
-    from bot.fresh_papers import FreshPapers
-    from bot.scheduler import Scheduler
-    from bot.subscription_delivery import deliver_new_papers
-    from bot.trending_post import TrendingPoster
+    from bot.core.fresh_papers import FreshPapers
+    from bot.core.scheduler import Scheduler
+    from bot.discord_app.subscription_delivery import deliver_new_papers
+    from bot.discord_app.trending_post import TrendingPoster
     from corpus.sources.refresh import Refresher
     from retrieval.index import open_retriever
 
@@ -71,17 +51,19 @@ def build_scheduler(settings: Settings, bot: PaperScoutBot, handlers: Handlers, 
         services.store,
         Refresher(services.store, hf_config, arxiv_config),
         # Re-opening the index embeds only the papers whose vectors are not stored yet.
-        reindex=lambda papers: open_retriever(papers, settings.data_dir, services.encoder),
-        publish=lambda retriever: setattr(handlers, "retriever", retriever),
+        reindex=lambda papers: open_retriever(papers, services.data_dir.index_paths(), services.encoder),
+        publish=index.publish,
     )
 
     async def deliver(now: datetime) -> object:
         # The scheduler calls this after the refresh published the new index, so new papers are searchable.
-        return await deliver_new_papers(bot, state, handlers.retriever, now)
+        return await deliver_new_papers(bot, state.subscriptions, index, now)
 
     return Scheduler(
-        state,
-        TrendingPoster(bot, state, lambda: handlers.retriever),
+        state.servers,
+        state.meta,
+        TrendingPoster(bot, state.ledger, state.events, index),
+        prune=state.prune,
         refresh=fresh.refresh,
         deliver=deliver,
         refresh_time=settings.refresh_time,
@@ -89,40 +71,60 @@ def build_scheduler(settings: Settings, bot: PaperScoutBot, handlers: Handlers, 
     )
 
 
+def _open(settings: Settings) -> tuple[State, Services]:
+    """Open the state, then the corpus and index (synchronous: run in a thread)."""
+    from bot.services import open_services
+    from bot.state import State
+
+    data_dir = settings.data_dir.prepare()
+    # Open the state first: a corrupt file should stop start-up before the slow index work.
+    state = State.open(data_dir.state)
+    try:
+        first_build = not data_dir.has_corpus()
+        if first_build:
+            log.info("no index in %s yet: building it before connecting (embedding every paper takes a minute or more)", data_dir.root)
+        else:
+            log.info("opening the corpus and index in %s", data_dir.root)
+        services = open_services(data_dir, progress=first_build)
+        # Load the embedding model now, so the first user does not wait for it.
+        _warm_up(services.retriever)
+    except BaseException:
+        state.close()
+        raise
+    return state, services
+
+
 async def serve(settings: Settings) -> int:
     """Open the services, connect, and run until SIGTERM/SIGINT or a fatal client error."""
     import discord
 
-    from bot.client import PaperScoutBot, point_discord_at
-    from bot.events import SqliteEventSink
-    from bot.handlers import Handlers
-    from bot.ratelimit import SlidingWindowLimiter
-    from bot.services import corpus_path, open_services
-    from bot.state import StateError, StateStore
+    from bot.core.handlers import Handlers
+    from bot.core.live_index import LiveIndex
+    from bot.core.ratelimit import SlidingWindowLimiter
+    from bot.discord_app.client import PaperScoutBot, point_discord_at
+    from bot.startup_errors import STARTUP_ERRORS
+    from bot.state import SqliteEventSink
 
-    data_dir = settings.data_dir
     try:
-        # Open the state first: a corrupt file should stop start-up before the slow index work.
-        state = await asyncio.to_thread(StateStore.in_dir, data_dir)
-    except StateError as exc:
+        state, services = await asyncio.to_thread(_open, settings)
+    except STARTUP_ERRORS as exc:
+        # Each names the file and what to do; the operator needs that line, not a traceback.
         log.error("%s", exc)
         return 1
-    first_build = not corpus_path(data_dir).exists()
-    if first_build:
-        log.info("no index in %s yet: building it before connecting (embedding every paper takes a minute or more)", data_dir)
-    else:
-        log.info("opening the corpus and index in %s", data_dir)
-    services = await asyncio.to_thread(open_services, data_dir, None, first_build)
-    # Load the embedding model now, so the first user does not wait for it.
-    await asyncio.to_thread(_warm_up, services.retriever)
     log.info("%d papers ready; connecting to Discord", len(services.retriever))
 
-    sink = SqliteEventSink(state)
+    index = LiveIndex(services.retriever)
+    sink = SqliteEventSink(state.events)
     limiter = SlidingWindowLimiter(settings.rate_limit_count, settings.rate_limit_seconds)
-    handlers = Handlers(services.retriever, sink, limiter)
+    handlers = Handlers(index, sink, limiter)
     point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
-    bot = PaperScoutBot(handlers, data_dir=data_dir, state=state, dev_guild_id=settings.discord_dev_guild_id)
-    bot.scheduler = build_scheduler(settings, bot, handlers, services, state)
+    bot = PaperScoutBot(
+        handlers,
+        command_hash_file=settings.data_dir.command_hash,
+        state=state,
+        dev_guild_id=settings.discord_dev_guild_id,
+    )
+    bot.scheduler = build_scheduler(settings, bot, index, services, state)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -163,8 +165,7 @@ def run_bot(settings: Settings) -> int:
         log.error("missing setting DISCORD_TOKEN: the bot cannot log in (try `paperscout console`)")
         return 2
     assert settings.discord_token is not None
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactSecret(settings.discord_token.get_secret_value()))
+    redact(settings.discord_token.get_secret_value())
     try:
         return asyncio.run(serve(settings))
     except KeyboardInterrupt:

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from bot.logging_setup import setup_logging
 from bot.settings import Settings, SettingsError, get_settings
 
 log = logging.getLogger("paperscout")
@@ -41,13 +42,13 @@ def _hit_json(hit, weak: bool) -> dict:
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """Add papers from page and JSONL files or a fresh-paper feed, then index what is new."""
-    from bot.services import corpus_path, open_services
+    from bot.services import open_services
     from corpus.ingest import ingest_paths, open_corpus
 
     if not (args.paths or args.hf_daily or args.arxiv):
         print("paperscout ingest: give PATH..., --hf-daily DATE or --arxiv QUERY", file=sys.stderr)
         return 2
-    store = open_corpus(corpus_path(settings.data_dir))
+    store = open_corpus(settings.data_dir.prepare().corpus)
     report = ingest_paths(store, [Path(p) for p in args.paths])
     changed = bool(report.added or report.updated)
     if changed:
@@ -87,10 +88,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     """Print the corpus size, papers per source and the newest ingest."""
-    from bot.services import corpus_path
     from corpus.ingest import open_corpus
 
-    stats = open_corpus(corpus_path(settings.data_dir)).stats()
+    stats = open_corpus(settings.data_dir.prepare().corpus).stats()
     if args.json:
         print(json.dumps(stats))
     else:
@@ -103,8 +103,8 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 def print_result(result, as_json: bool = False, out: TextIO | None = None) -> None:
     """Print search hits as JSON, or as the same text cards the console shows."""
-    from bot.handlers import card_from_hit
-    from bot.text_render import render_card
+    from bot.core.handlers import card_from_hit
+    from bot.terminal.text_render import render_card
 
     out = out or sys.stdout
     if as_json:
@@ -139,10 +139,11 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from retrieval.evaluate import evaluate, load_beir, load_judged_titles
 
     if args.beir:
+        from bot.datadir import DataDir
         from corpus.records import Candidate, new_paper
+        from corpus.store import utc_now
         from retrieval.encoder import MiniLMEncoder
         from retrieval.index import open_retriever
-        from corpus.store import utc_now
 
         corpus, queries = load_beir(Path(args.beir))
         now = utc_now()
@@ -152,7 +153,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         ]
         # A throwaway index: evaluation must never touch the bot's data dir.
         with tempfile.TemporaryDirectory(prefix="paperscout-beir-") as tmp:
-            retriever = open_retriever(papers, Path(tmp), MiniLMEncoder(), progress=sys.stderr.isatty())
+            paths = DataDir(Path(tmp)).index_paths()
+            retriever = open_retriever(papers, paths, MiniLMEncoder(), progress=sys.stderr.isatty())
             result = evaluate(retriever, queries, min_grade=1)
     else:
         if not args.file:
@@ -183,9 +185,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     """Open an interactive search prompt in the terminal."""
-    from bot.console import run_console
+    from bot.services import open_services
+    from bot.terminal.console import run_console
 
-    return run_console(settings)
+    print("Loading the corpus and index (the first run embeds every paper once)...", flush=True)
+    services = open_services(settings.data_dir, progress=True)
+    return run_console(services.retriever)
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -239,15 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     """Run the `paperscout` command."""
     args = build_parser().parse_args(argv)
     settings = _settings()
-    from bot.__main__ import setup_logging
-
     setup_logging(settings.log_level if args.command == "run" else "WARNING")
-    from corpus.store import CorpusError
-    from retrieval.vectors import VectorStoreError
+    from bot.startup_errors import STARTUP_ERRORS
 
     try:
         return args.func(args, settings)
-    except (CorpusError, VectorStoreError) as exc:
+    except STARTUP_ERRORS as exc:
         print(f"paperscout: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

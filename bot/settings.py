@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.datadir import DataDir
+
 if TYPE_CHECKING:
     from corpus.sources.refresh import SourceConfig
 
@@ -75,9 +77,9 @@ class Settings(BaseSettings):
         return value
 
     @property
-    def data_dir(self) -> Path:
-        """Return the directory holding indexes and state."""
-        return self.paperscout_data_dir
+    def data_dir(self) -> DataDir:
+        """Return the directory holding the corpus, its index and the bot's state."""
+        return DataDir(self.paperscout_data_dir)
 
     @property
     def refresh_time(self) -> time:

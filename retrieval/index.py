@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from corpus.paper import Paper
@@ -17,6 +18,15 @@ from retrieval.vectors import ChromaVectors
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class IndexPaths:
+    """Where one corpus's index lives: both BM25 files and the Chroma directory (named by the caller)."""
+
+    bm25_terms: Path
+    bm25_phrases: Path
+    vectors: Path
+
+
 def bm25_text(paper: Paper, title_repeats: int) -> str:
     """Return the text BM25 indexes: the title `title_repeats` times, then the abstract."""
     return " ".join([paper.clean_title] * title_repeats + [paper.clean_abstract])
@@ -28,11 +38,11 @@ def build_bm25(papers: list[Paper], title_repeats: int) -> tuple[BM25Index, BM25
     return BM25Index(docs), BM25Index([phrases(d) for d in docs])
 
 
-def open_bm25(papers: list[Paper], directory: Path, title_repeats: int) -> tuple[BM25Index, BM25Index]:
-    """Load both BM25 indexes from `directory` if they match `papers`, else build and store them."""
+def open_bm25(papers: list[Paper], paths: IndexPaths, title_repeats: int) -> tuple[BM25Index, BM25Index]:
+    """Load both BM25 indexes from their files if they match `papers`, else build and store them."""
     params = BM25Params()
     stamp = fingerprint([f"{p.id}\x1f{bm25_text(p, title_repeats)}" for p in papers], params)
-    terms_path, phrases_path = Path(directory) / "bm25_terms.npz", Path(directory) / "bm25_phrases.npz"
+    terms_path, phrases_path = paths.bm25_terms, paths.bm25_phrases
     terms = load_index(terms_path, stamp, params)
     pairs = load_index(phrases_path, stamp, params) if terms is not None else None
     if terms is not None and pairs is not None:
@@ -45,20 +55,19 @@ def open_bm25(papers: list[Paper], directory: Path, title_repeats: int) -> tuple
 
 def open_retriever(
     papers: list[Paper],
-    index_dir: Path,
+    paths: IndexPaths,
     encoder: Encoder,
     config: FusionConfig = FusionConfig(),
     progress: bool = False,
 ) -> HybridRetriever:
-    """Load or build the indexes of `papers` under `index_dir` and return a retriever.
+    """Load or build the indexes of `papers` at `paths` and return a retriever.
 
-    `index_dir` holds the BM25 files and the Chroma directory `vectors/`; only papers that
-    are new or changed are embedded.
+    Only papers that are new or changed are embedded.
     """
     started = time.perf_counter()
-    bm25, phrase_index = open_bm25(papers, Path(index_dir), config.title_repeats)
+    bm25, phrase_index = open_bm25(papers, paths, config.title_repeats)
     bm25_s = time.perf_counter() - started
-    store = ChromaVectors(Path(index_dir) / "vectors", encoder)
+    store = ChromaVectors(paths.vectors, encoder)
     embedded = store.sync(papers, progress=progress)
     matrix = store.load([p.id for p in papers])
     log.info(

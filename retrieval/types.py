@@ -7,6 +7,15 @@ from dataclasses import dataclass
 from corpus.paper import Paper
 
 
+def why_matched(matched_terms: tuple[str, ...], similarity: float) -> str:
+    """Return the one-line "why it matched" every front end shows: matched words, then semantic similarity."""
+    parts = []
+    if matched_terms:
+        parts.append("keywords: " + ", ".join(matched_terms[:6]))
+    parts.append(f"semantic similarity {similarity:.2f}")
+    return "; ".join(parts)
+
+
 class QueryError(ValueError):
     """A query that cannot be searched; the message is written for the person who typed it."""
 
@@ -27,11 +36,7 @@ class Hit:
     @property
     def why(self) -> str:
         """Return a one-line explanation of the match."""
-        parts = []
-        if self.matched_terms:
-            parts.append("keywords: " + ", ".join(self.matched_terms[:6]))
-        parts.append(f"semantic similarity {self.dense_similarity:.2f}")
-        return "; ".join(parts)
+        return why_matched(self.matched_terms, self.dense_similarity)
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,12 @@ approximate nearest-neighbour query would not give.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -69,10 +70,24 @@ class ChromaVectors:
             )
             self._collection = self._open_collection()
         except Exception as exc:  # Chroma raises many kinds on a damaged directory
-            raise VectorStoreError(
-                f"cannot open the vector store at {self.path} ({exc.__class__.__name__}: {exc}); "
-                "delete that directory to rebuild it"
-            ) from exc
+            raise self._damaged("open", exc) from exc
+
+    def _damaged(self, doing: str, exc: Exception) -> VectorStoreError:
+        first_line = (str(exc).strip().splitlines() or [""])[0][:200]
+        return VectorStoreError(
+            f"cannot {doing} the vector store at {self.path} ({exc.__class__.__name__}: {first_line}); "
+            "delete that directory to rebuild it"
+        )
+
+    @contextlib.contextmanager
+    def _chroma(self, doing: str) -> Iterator[None]:
+        """Turn any error Chroma raises while `doing` into one VectorStoreError naming the directory."""
+        try:
+            yield
+        except VectorStoreError:
+            raise
+        except Exception as exc:
+            raise self._damaged(doing, exc) from exc
 
     def _open_collection(self):
         signature = {"model": self.encoder.name, "text_version": TEXT_VERSION}
@@ -94,7 +109,8 @@ class ChromaVectors:
 
     def _stored(self) -> dict[str, str]:
         """Return paper id -> digest of what is stored for it."""
-        got = self._collection.get(where={"kind": "doc"}, include=["metadatas"])
+        with self._chroma("read"):
+            got = self._collection.get(where={"kind": "doc"}, include=["metadatas"])
         return {m["paper_id"]: m["digest"] for m in got["metadatas"]}
 
     def sync(self, papers: list[Paper], progress: bool = False) -> int:
@@ -108,8 +124,9 @@ class ChromaVectors:
             digest = _digest(texts)
             if stored.get(paper.id) != digest:
                 todo.append((paper, texts, digest))
-        for pid in gone + [p.id for p, _, _ in todo if p.id in stored]:
-            self._collection.delete(where={"paper_id": pid})
+        with self._chroma("update"):
+            for pid in gone + [p.id for p, _, _ in todo if p.id in stored]:
+                self._collection.delete(where={"paper_id": pid})
         if not todo:
             return 0
         flat = [(paper, i, text, digest) for paper, texts, digest in todo for i, text in enumerate(texts)]
@@ -117,20 +134,22 @@ class ChromaVectors:
         vectors = self.encoder.encode([text for _, _, text, _ in flat], progress=progress)
         for start in range(0, len(flat), _BATCH):
             chunk = flat[start:start + _BATCH]
-            self._collection.upsert(
-                ids=[f"{paper.id}#{'doc' if i == 0 else f'w{i}'}" for paper, i, _, _ in chunk],
-                embeddings=vectors[start:start + len(chunk)],
-                metadatas=[
-                    {"paper_id": paper.id, "kind": "doc" if i == 0 else "window", "digest": digest}
-                    for paper, i, _, digest in chunk
-                ],
-            )
+            with self._chroma("write"):
+                self._collection.upsert(
+                    ids=[f"{paper.id}#{'doc' if i == 0 else f'w{i}'}" for paper, i, _, _ in chunk],
+                    embeddings=vectors[start:start + len(chunk)],
+                    metadatas=[
+                        {"paper_id": paper.id, "kind": "doc" if i == 0 else "window", "digest": digest}
+                        for paper, i, _, digest in chunk
+                    ],
+                )
         return len(todo)
 
     def load(self, paper_ids: Iterable[str]) -> VectorMatrix:
         """Return the stored vectors aligned with `paper_ids` (row i = paper_ids[i])."""
         row = {pid: i for i, pid in enumerate(paper_ids)}
-        got = self._collection.get(include=["embeddings", "metadatas"])
+        with self._chroma("read"):
+            got = self._collection.get(include=["embeddings", "metadatas"])
         dim = 384
         doc = np.zeros((len(row), dim), dtype=np.float32)
         win_vecs: list[np.ndarray] = []

@@ -20,16 +20,18 @@ def encoder():
 @pytest.fixture(scope="session")
 def shipped_data_dir(tmp_path_factory, encoder):
     """A data dir holding the shipped corpus, fully embedded (about a minute, once)."""
+    from bot.datadir import DataDir
     from bot.services import open_services
 
     data_dir = tmp_path_factory.mktemp("data")
-    open_services(data_dir, encoder=encoder)
+    open_services(DataDir(data_dir), encoder=encoder)
     return data_dir
 
 
 @pytest.fixture(scope="session")
 def shipped_services(shipped_data_dir, encoder):
     """Services (store, retriever) over the shipped corpus; treat as read-only."""
+    from bot.datadir import DataDir
     from bot.services import open_services
 
-    return open_services(shipped_data_dir, encoder=encoder)
+    return open_services(DataDir(shipped_data_dir), encoder=encoder)

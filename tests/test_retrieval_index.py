@@ -9,7 +9,7 @@ import pytest
 
 from corpus.ingest import read_page, shipped_pages
 from corpus.records import new_paper
-from retrieval.index import open_retriever
+from retrieval.index import IndexPaths, open_retriever
 from retrieval.vectors import VectorStoreError
 
 
@@ -26,6 +26,11 @@ class CountingEncoder:
         return self.inner.encode(texts, progress=progress)
 
 
+def paths(root) -> IndexPaths:
+    """Return an index layout under `root` (the bot names its files in bot/datadir.py)."""
+    return IndexPaths(bm25_terms=root / "bm25_terms.npz", bm25_phrases=root / "bm25_phrases.npz", vectors=root / "vectors")
+
+
 @pytest.fixture(scope="module")
 def small_papers():
     page = shipped_pages()[0]
@@ -34,11 +39,11 @@ def small_papers():
 
 def test_restart_embeds_nothing(tmp_path, encoder, small_papers):
     first = CountingEncoder(encoder)
-    open_retriever(small_papers, tmp_path / "v", first)
+    open_retriever(small_papers, paths(tmp_path / "v"), first)
     assert first.texts >= len(small_papers)  # one text per paper plus its windows
 
     second = CountingEncoder(encoder)
-    retriever = open_retriever(small_papers, tmp_path / "v", second)
+    retriever = open_retriever(small_papers, paths(tmp_path / "v"), second)
     assert second.texts == 0
     # And the reopened vectors are the ones computed the first time.
     assert retriever.vectors.doc.shape == (len(small_papers), 384)
@@ -48,31 +53,31 @@ def test_restart_embeds_nothing(tmp_path, encoder, small_papers):
 
 def test_new_and_changed_papers_embed_only_themselves(tmp_path, encoder, small_papers):
     counting = CountingEncoder(encoder)
-    open_retriever(small_papers[:6], tmp_path / "v", counting)
+    open_retriever(small_papers[:6], paths(tmp_path / "v"), counting)
     counting.texts = 0
-    open_retriever(small_papers[:7], tmp_path / "v", counting)
+    open_retriever(small_papers[:7], paths(tmp_path / "v"), counting)
     from retrieval.vectors import _texts_of
 
     assert counting.texts == len(_texts_of(small_papers[6]))
 
     counting.texts = 0
     changed = dataclasses.replace(small_papers[0], clean_abstract=small_papers[0].clean_abstract + " A new final sentence.")
-    open_retriever([changed, *small_papers[1:7]], tmp_path / "v", counting)
+    open_retriever([changed, *small_papers[1:7]], paths(tmp_path / "v"), counting)
     assert counting.texts == len(_texts_of(changed))
 
 
 def test_changed_model_name_re_embeds_everything(tmp_path, encoder, small_papers):
-    open_retriever(small_papers, tmp_path / "v", CountingEncoder(encoder))
+    open_retriever(small_papers, paths(tmp_path / "v"), CountingEncoder(encoder))
     renamed = CountingEncoder(encoder, name="another-model")
-    open_retriever(small_papers, tmp_path / "v", renamed)
+    open_retriever(small_papers, paths(tmp_path / "v"), renamed)
     from retrieval.vectors import _texts_of
 
     assert renamed.texts == sum(len(_texts_of(p)) for p in small_papers)
 
 
 def test_removed_papers_leave_the_index(tmp_path, encoder, small_papers):
-    open_retriever(small_papers, tmp_path / "v", CountingEncoder(encoder))
-    retriever = open_retriever(small_papers[:3], tmp_path / "v", CountingEncoder(encoder))
+    open_retriever(small_papers, paths(tmp_path / "v"), CountingEncoder(encoder))
+    retriever = open_retriever(small_papers[:3], paths(tmp_path / "v"), CountingEncoder(encoder))
     assert len(retriever) == 3
     assert retriever.vectors.window_owner.max(initial=0) < 3
 
@@ -82,7 +87,7 @@ def test_corrupt_vector_store_is_a_clear_error(tmp_path, encoder, small_papers):
     (store / "vectors").mkdir(parents=True)
     (store / "vectors" / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
     with pytest.raises(VectorStoreError, match="delete that directory"):
-        open_retriever(small_papers, store, CountingEncoder(encoder))
+        open_retriever(small_papers, paths(store), CountingEncoder(encoder))
 
 
 def test_bm25_is_persisted_and_reused_until_the_papers_change(tmp_path, small_papers, monkeypatch):
@@ -93,8 +98,8 @@ def test_bm25_is_persisted_and_reused_until_the_papers_change(tmp_path, small_pa
     real_build = index_module.build_bm25
     monkeypatch.setattr(index_module, "build_bm25", lambda *a: built.append(1) or real_build(*a))
 
-    first, first_pairs = index_module.open_bm25(small_papers, tmp_path, 2)
-    second, second_pairs = index_module.open_bm25(small_papers, tmp_path, 2)
+    first, first_pairs = index_module.open_bm25(small_papers, paths(tmp_path), 2)
+    second, second_pairs = index_module.open_bm25(small_papers, paths(tmp_path), 2)
     assert len(built) == 1  # the second open loaded the files
     query = tokenize("implicit differentiation of optimization problems")
     np.testing.assert_array_equal(first.scores(query), second.scores(query))
@@ -102,15 +107,15 @@ def test_bm25_is_persisted_and_reused_until_the_papers_change(tmp_path, small_pa
     assert second.idf == first.idf
 
     changed = [dataclasses.replace(small_papers[0], clean_title="A different title"), *small_papers[1:]]
-    index_module.open_bm25(changed, tmp_path, 2)
+    index_module.open_bm25(changed, paths(tmp_path), 2)
     assert len(built) == 2
 
 
 def test_damaged_bm25_file_is_rebuilt_not_fatal(tmp_path, small_papers):
     from retrieval.index import open_bm25
 
-    open_bm25(small_papers, tmp_path, 2)
+    open_bm25(small_papers, paths(tmp_path), 2)
     (tmp_path / "bm25_terms.npz").write_bytes(b"garbage")
-    terms, _ = open_bm25(small_papers, tmp_path, 2)
+    terms, _ = open_bm25(small_papers, paths(tmp_path), 2)
     assert terms.n_docs == len(small_papers)
     assert (tmp_path / "bm25_terms.npz").stat().st_size > 100  # written again

@@ -7,9 +7,11 @@ from typing import AsyncIterator, Iterator
 
 import pytest
 
-from bot.handlers import Handlers
-from bot.ratelimit import SlidingWindowLimiter
-from bot.state import StateStore
+from bot.core.handlers import Handlers
+from bot.core.live_index import LiveIndex
+from bot.core.ratelimit import SlidingWindowLimiter
+from bot.datadir import DataDir
+from bot.state import State
 from tests.bot.fakes import FakeRetriever, ListSink
 from tests.bot.harness import running_bot
 from tests.fakediscord import FakeDiscord
@@ -31,7 +33,7 @@ def sink() -> ListSink:
 @pytest.fixture
 def handlers(retriever: FakeRetriever, sink: ListSink) -> Handlers:
     """Handlers with a rate limit too generous to trip by accident."""
-    return Handlers(retriever, sink, SlidingWindowLimiter(100, 30))
+    return Handlers(LiveIndex(retriever), sink, SlidingWindowLimiter(100, 30))
 
 
 @pytest.fixture
@@ -49,8 +51,8 @@ async def run(fake: FakeDiscord, handlers: Handlers, tmp_path: Path) -> AsyncIte
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[StateStore]:
+def store(tmp_path: Path) -> Iterator[State]:
     """The bot's state in a temporary data dir."""
-    state = StateStore.in_dir(tmp_path)
+    state = State.open(DataDir(tmp_path).state)
     yield state
     state.close()

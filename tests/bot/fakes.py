@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.events import EngagementEvent
+from bot.core.engagement import EngagementEvent
 from corpus.clean import normalize_title
 from corpus.paper import Link, Listing, Paper
 from retrieval.hybrid import clean_query

@@ -8,9 +8,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
-from bot.client import PaperScoutBot
-from bot.handlers import Handlers
-from tests.fakediscord import FakeDiscord
+from bot.core.handlers import Handlers
+from bot.datadir import DataDir
+from bot.discord_app.client import PaperScoutBot
+from tests.fakediscord import FakeDiscord, FakeMessage
 from tests.fakediscord.pytest_helpers import ClientRun, connect_client
 
 
@@ -18,7 +19,7 @@ from tests.fakediscord.pytest_helpers import ClientRun, connect_client
 async def running_bot(fake: FakeDiscord, handlers: Handlers, data_dir: Path, **options: Any) -> AsyncIterator[ClientRun]:
     """Connect a PaperScoutBot to the fake; guild_ready_timeout keeps on_ready fast."""
     options.setdefault("guild_ready_timeout", 0.05)
-    bot = PaperScoutBot(handlers, data_dir=data_dir, **options)
+    bot = PaperScoutBot(handlers, command_hash_file=DataDir(data_dir).command_hash, **options)
     async with connect_client(bot, fake) as run:
         yield run
 
@@ -41,3 +42,25 @@ async def eventually(condition: Callable[[], bool], what: str, timeout: float = 
         if loop.time() > deadline:
             raise TimeoutError(f"timed out waiting for {what}")
         await asyncio.sleep(0.01)
+
+
+# Interaction callback types (Discord API).
+TIMEOUT = 5.0
+DEFER = 5
+CHANNEL_MESSAGE = 4
+UPDATE_MESSAGE = 7
+
+
+def replies_to(msg: FakeMessage) -> Callable[[FakeMessage], bool]:
+    """Predicate: a bot message replying to `msg`."""
+    return lambda m: m.message_reference is not None and m.message_reference["message_id"] == str(msg.id)
+
+
+def callback_types(fake: FakeDiscord, inter_id: int) -> list[int | None]:
+    """Return the callback types the bot sent for one interaction."""
+    return [c.type for c in fake.interaction_callbacks if c.interaction_id == inter_id]
+
+
+def no_pings(msg: FakeMessage) -> bool:
+    """Return True if a message pinged nobody."""
+    return not msg.mention_user_ids and not msg.mention_role_ids and not msg.mention_everyone

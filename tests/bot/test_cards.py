@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import discord
 
-from bot import card_text, cards
-from bot.replies import ANSWER, RESULTS, Card, Quote, Reply
+from bot.core import card_text
+from bot.core.replies import ANSWER, RESULTS, Card, Quote, Reply
+from bot.discord_app import embeds as cards
 from corpus.paper import Listing
 from tests.bot.fakes import IMPLICIT, LONG, MARKDOWN, SINKHORN, make_paper
 
@@ -59,7 +60,7 @@ def test_result_card_layout() -> None:
     assert embed.title == "1. Efficient and Modular Implicit Differentiation"
     assert embed.url == "https://arxiv.org/abs/2105.15183"
     assert "**implicit** **differentiation**" in embed.description
-    assert "*Why it matched:* keywords implicit, differentiation; semantic similarity 0.71" in embed.description
+    assert "*Why it matched:* keywords: implicit, differentiation; semantic similarity 0.71" in embed.description
     fields = {f.name: f.value for f in embed.fields}
     assert fields["Links"] == "[arXiv](https://arxiv.org/abs/2105.15183) \u00b7 [Code](https://github.com/google/jaxopt)"
     assert fields["Listed on"] == "HF papers page 000, #1; HF papers page 004, #125"

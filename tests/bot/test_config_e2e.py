@@ -7,12 +7,12 @@ from typing import AsyncIterator
 
 import pytest
 
-from bot import events
-from bot.cogs.config import NOT_ALLOWED
-from bot.events import SqliteEventSink
-from bot.handlers import Handlers
-from bot.ratelimit import SlidingWindowLimiter
-from bot.state import StateStore
+from bot.core import engagement as events
+from bot.core.handlers import Handlers
+from bot.core.live_index import LiveIndex
+from bot.core.ratelimit import SlidingWindowLimiter
+from bot.discord_app.cogs.config import NOT_ALLOWED
+from bot.state import SqliteEventSink, State
 from tests.bot.fakes import FakeRetriever
 from tests.bot.harness import eventually, running_bot
 from tests.fakediscord import FLAG_EPHEMERAL, MANAGE_GUILD, FakeDiscord, FakeInteraction, FakeMessage
@@ -24,13 +24,13 @@ TIMEOUT = 5.0
 
 
 @pytest.fixture
-def stored_handlers(retriever: FakeRetriever, store: StateStore) -> Handlers:
+def stored_handlers(retriever: FakeRetriever, store: State) -> Handlers:
     """Handlers whose events go to SQLite, as in bot/__main__.py."""
-    return Handlers(retriever, SqliteEventSink(store), SlidingWindowLimiter(100, 30))
+    return Handlers(LiveIndex(retriever), SqliteEventSink(store.events), SlidingWindowLimiter(100, 30))
 
 
 @pytest.fixture
-async def bot_run(fake: FakeDiscord, stored_handlers: Handlers, store: StateStore, tmp_path: Path) -> AsyncIterator[ClientRun]:
+async def bot_run(fake: FakeDiscord, stored_handlers: Handlers, store: State, tmp_path: Path) -> AsyncIterator[ClientRun]:
     """The bot with a state store, connected to the fake."""
     async with running_bot(fake, stored_handlers, tmp_path, state=store) as run:
         yield run
@@ -69,7 +69,7 @@ async def test_config_is_registered_guild_only_for_manage_server(fake: FakeDisco
         await fake.send_interaction_command("config show")
 
 
-async def test_member_without_manage_server_is_refused(fake: FakeDiscord, bot_run: ClientRun, store: StateStore) -> None:
+async def test_member_without_manage_server_is_refused(fake: FakeDiscord, bot_run: ClientRun, store: State) -> None:
     assert fake.guild is not None
     # A server admin may have overridden the default permission: the handler checks again.
     for name, options in (
@@ -80,11 +80,11 @@ async def test_member_without_manage_server_is_refused(fake: FakeDiscord, bot_ru
         inter = await fake.send_interaction_command(name, options, user=fake.user, enforce_permissions=False)
         msg = await ephemeral_answer(fake, inter)
         assert msg.content == NOT_ALLOWED
-    assert store.guild_settings(fake.guild.id) is None
+    assert store.servers.get(fake.guild.id) is None
     assert fake.rejections == []
 
 
-async def test_moderator_sets_and_shows_trending(fake: FakeDiscord, bot_run: ClientRun, store: StateStore) -> None:
+async def test_moderator_sets_and_shows_trending(fake: FakeDiscord, bot_run: ClientRun, store: State) -> None:
     assert fake.guild is not None
     channel = papers_channel(fake)
     inter = await fake.send_interaction_command("config show", user=fake.moderator)
@@ -92,7 +92,7 @@ async def test_moderator_sets_and_shows_trending(fake: FakeDiscord, bot_run: Cli
 
     saved = await configure(fake, channel, time="9:05", timezone="america/new_york")
     assert saved.content.startswith("Saved.") and f"<#{channel}>" in saved.content
-    settings = store.guild_settings(fake.guild.id)
+    settings = store.servers.get(fake.guild.id)
     assert settings is not None
     assert (settings.channel_id, settings.post_time, settings.timezone, settings.enabled) == (
         channel, "09:05", "America/New_York", True,
@@ -117,22 +117,22 @@ async def test_timezone_autocomplete_suggests_iana_names(fake: FakeDiscord, bot_
 
 
 @pytest.mark.parametrize("bad_time", ["25:00", "9am", "12:60", "noon"])
-async def test_bad_time_is_explained(fake: FakeDiscord, bot_run: ClientRun, store: StateStore, bad_time: str) -> None:
+async def test_bad_time_is_explained(fake: FakeDiscord, bot_run: ClientRun, store: State, bad_time: str) -> None:
     assert fake.guild is not None
     msg = await configure(fake, papers_channel(fake), time=bad_time)
     assert "24-hour HH:MM" in msg.content and "09:00" in msg.content
-    assert store.guild_settings(fake.guild.id) is None
+    assert store.servers.get(fake.guild.id) is None
 
 
-async def test_bad_timezone_is_explained(fake: FakeDiscord, bot_run: ClientRun, store: StateStore) -> None:
+async def test_bad_timezone_is_explained(fake: FakeDiscord, bot_run: ClientRun, store: State) -> None:
     assert fake.guild is not None
     msg = await configure(fake, papers_channel(fake), timezone="Mars/Olympus_Mons")
     assert "not a timezone I know" in msg.content and "Europe/Paris" in msg.content
-    assert store.guild_settings(fake.guild.id) is None
+    assert store.servers.get(fake.guild.id) is None
 
 
 async def test_channel_the_bot_cannot_post_in_is_refused(
-    fake: FakeDiscord, stored_handlers: Handlers, store: StateStore, tmp_path: Path
+    fake: FakeDiscord, stored_handlers: Handlers, store: State, tmp_path: Path
 ) -> None:
     assert fake.guild is not None
     channel = papers_channel(fake)
@@ -143,19 +143,19 @@ async def test_channel_the_bot_cannot_post_in_is_refused(
         assert "can't post in" in msg.content
         assert "**Send Messages**" in msg.content and "**Embed Links**" in msg.content
         assert "View Channel" not in msg.content and "nothing was saved" in msg.content
-        assert store.guild_settings(fake.guild.id) is None
+        assert store.servers.get(fake.guild.id) is None
         # The other channel is fine.
         general = fake.guild.text_channels[0].id
         assert (await configure(fake, general)).content.startswith("Saved.")
 
 
-async def test_trending_off(fake: FakeDiscord, bot_run: ClientRun, store: StateStore) -> None:
+async def test_trending_off(fake: FakeDiscord, bot_run: ClientRun, store: State) -> None:
     assert fake.guild is not None
     channel = papers_channel(fake)
     await configure(fake, channel)
     inter = await fake.send_interaction_command("config trending off", user=fake.moderator)
     assert (await ephemeral_answer(fake, inter)).content == "The daily trending post is now off."
-    settings = store.guild_settings(fake.guild.id)
+    settings = store.servers.get(fake.guild.id)
     assert settings is not None and not settings.enabled and settings.channel_id == channel
     inter = await fake.send_interaction_command("config trending off", user=fake.moderator)
     assert "already off" in (await ephemeral_answer(fake, inter)).content
@@ -163,65 +163,65 @@ async def test_trending_off(fake: FakeDiscord, bot_run: ClientRun, store: StateS
     assert "**off**" in (await ephemeral_answer(fake, inter)).content
 
 
-async def test_find_events_are_stored_in_sqlite(fake: FakeDiscord, bot_run: ClientRun, store: StateStore) -> None:
+async def test_find_events_are_stored_in_sqlite(fake: FakeDiscord, bot_run: ClientRun, store: State) -> None:
     assert fake.guild is not None and fake.user is not None
     inter = await fake.send_interaction_command("find", {"query": "sinkhorn", "count": 3})
     await fake.wait_for_response(inter, timeout=TIMEOUT)
-    stored = store.events(fake.guild.id)
+    stored = store.events.read(fake.guild.id)
     assert [(e.kind, e.user_id, e.query, len(e.paper_ids)) for e in stored] == [
         (events.SEARCH, fake.user.id, "sinkhorn", 3)
     ]
     assert "p-sinkhorn" in stored[0].paper_ids
 
 
-async def test_removing_the_guild_deletes_its_data(fake: FakeDiscord, bot_run: ClientRun, store: StateStore) -> None:
+async def test_removing_the_guild_deletes_its_data(fake: FakeDiscord, bot_run: ClientRun, store: State) -> None:
     assert fake.guild is not None
     guild_id = fake.guild.id
     await configure(fake, papers_channel(fake))
     inter = await fake.send_interaction_command("find", {"query": "sinkhorn"})
     await fake.wait_for_response(inter, timeout=TIMEOUT)
-    store.add_subscription(guild_id, papers_channel(fake), fake.moderator.id, "optimal transport")
+    store.subscriptions.add(guild_id, papers_channel(fake), fake.moderator.id, "optimal transport")
     other = await fake.add_guild("Another Server", members=[fake.moderator])
-    store.set_trending(other.id, other.text_channels[0].id, "10:00", "UTC")
-    assert store.events(guild_id) and store.guild_settings(guild_id) is not None
+    store.servers.set_trending(other.id, other.text_channels[0].id, "10:00", "UTC")
+    assert store.events.read(guild_id) and store.servers.get(guild_id) is not None
 
     await fake.remove_guild(guild_id)
-    await eventually(lambda: store.guild_settings(guild_id) is None, "the guild's data to be deleted")
+    await eventually(lambda: store.servers.get(guild_id) is None, "the guild's data to be deleted")
 
-    assert store.events(guild_id) == [] and store.subscriptions(guild_id=guild_id) == []
-    assert store.guild_settings(other.id) is not None  # other servers keep theirs
+    assert store.events.read(guild_id) == [] and store.subscriptions.list(guild_id=guild_id) == []
+    assert store.servers.get(other.id) is not None  # other servers keep theirs
     bot_run.assert_alive()
 
 
 async def test_servers_removed_while_offline_are_forgotten_at_start(
-    fake: FakeDiscord, stored_handlers: Handlers, store: StateStore, tmp_path: Path
+    fake: FakeDiscord, stored_handlers: Handlers, store: State, tmp_path: Path
 ) -> None:
     assert fake.guild is not None
     here, gone = fake.guild.id, 424242
     for guild_id in (here, gone):
-        store.set_trending(guild_id, 10, "09:00", "UTC")
-        store.add_subscription(guild_id, 10, fake.moderator.id, "diffusion")
-    store.add_subscription(None, None, fake.user.id, "optimal transport")  # a DM one belongs to no server
+        store.servers.set_trending(guild_id, 10, "09:00", "UTC")
+        store.subscriptions.add(guild_id, 10, fake.moderator.id, "diffusion")
+    store.subscriptions.add(None, None, fake.user.id, "optimal transport")  # a DM one belongs to no server
     async with running_bot(fake, stored_handlers, tmp_path, state=store) as run:
-        await eventually(lambda: store.guild_settings(gone) is None, "the departed server's data to be deleted")
+        await eventually(lambda: store.servers.get(gone) is None, "the departed server's data to be deleted")
         run.assert_alive()
-    assert store.subscriptions(guild_id=gone) == [] and store.known_guild_ids() == {here}
-    assert store.guild_settings(here) is not None and len(store.subscriptions()) == 2
+    assert store.subscriptions.list(guild_id=gone) == [] and store.guilds.known_ids() == {here}
+    assert store.servers.get(here) is not None and len(store.subscriptions.list()) == 2
 
 
 async def test_deleting_the_trending_channel_turns_trending_off_and_drops_its_subscriptions(
-    fake: FakeDiscord, bot_run: ClientRun, store: StateStore
+    fake: FakeDiscord, bot_run: ClientRun, store: State
 ) -> None:
     assert fake.guild is not None
     guild_id, channel = fake.guild.id, papers_channel(fake)
     general = fake.guild.text_channels[0].id
     await configure(fake, channel)
-    store.add_subscription(guild_id, channel, fake.moderator.id, "diffusion")
-    kept = store.add_subscription(guild_id, general, fake.moderator.id, "optimal transport")
+    store.subscriptions.add(guild_id, channel, fake.moderator.id, "diffusion")
+    kept = store.subscriptions.add(guild_id, general, fake.moderator.id, "optimal transport")
 
     await fake.delete_channel(channel)
 
-    await eventually(lambda: store.subscriptions(guild_id=guild_id) == [kept], "the channel's subscription to go")
-    settings = store.guild_settings(guild_id)
+    await eventually(lambda: store.subscriptions.list(guild_id=guild_id) == [kept], "the channel's subscription to go")
+    settings = store.servers.get(guild_id)
     assert settings is not None and not settings.enabled
     bot_run.assert_alive()

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import io
 
-from pathlib import Path
-
-from bot.console import run_console, run_session
-from bot.handlers import Handlers
-from bot.settings import Settings
+from bot.core.handlers import Handlers
+from bot.core.live_index import LiveIndex
+from bot.terminal.console import run_console, run_session
 from tests.bot.fakes import FakeRetriever, ListSink
 
 
@@ -21,7 +19,7 @@ def run_lines(handlers: Handlers, *lines: str) -> str:
 def test_console_commands_with_the_fake_retriever() -> None:
     sink = ListSink()
     out = run_lines(
-        Handlers(FakeRetriever(), sink),
+        Handlers(LiveIndex(FakeRetriever()), sink),
         "/help",
         "/find graph neural networks",
         "/more",
@@ -46,11 +44,10 @@ def test_console_commands_with_the_fake_retriever() -> None:
     assert [e.kind for e in sink.events] == ["search", "paper", "similar", "mention"]
 
 
-def test_console_find_on_the_shipped_corpus(shipped_data_dir: Path) -> None:
+def test_console_find_on_the_shipped_corpus(shipped_services) -> None:
     """Acceptance: `paperscout console` answers `/find implicit differentiation` with the JAXopt paper first."""
-    settings = Settings(_env_file=None, paperscout_data_dir=shipped_data_dir)
     stdout = io.StringIO()
-    assert run_console(settings, io.StringIO("/find implicit differentiation\n"), stdout) == 0
+    assert run_console(shipped_services.retriever, io.StringIO("/find implicit differentiation\n"), stdout) == 0
     out = stdout.getvalue()
     cards = [line for line in out.splitlines() if line[:3] in {"1. ", "2. ", "3. "}]
     assert cards[0] == "1. Efficient and Modular Implicit Differentiation"

@@ -1,52 +1,27 @@
 """End to end: the real PaperScoutBot (discord.py) over loopback sockets against the fake Discord.
 
 That the fake rejects what Discord rejects (oversized embeds, more than 25 choices, late or
-double acks) is proven in tests/test_fakediscord.py; here every answer the bot sends must
+double acks) is proven in tests/fakediscord_selftest/; here every answer the bot sends must
 pass the same checks, or the test fails on the missing response.
 """
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
-from typing import Callable
 
 import discord
 import pytest
 
-from bot import cards, events
-from bot.client import bot_intents
-from bot.command_sync import HASH_FILE
-from bot.handlers import Handlers
-from bot.ratelimit import SlidingWindowLimiter
-from bot.replies import Card
-from bot.responder import APOLOGY
-from bot.views import NOT_YOURS
-from tests.bot.harness import running_bot
+from bot.core import engagement as events
+from bot.core.handlers import Handlers
+from bot.core.live_index import LiveIndex
+from bot.datadir import DataDir
+from bot.discord_app.client import bot_intents
+from bot.discord_app.views import NOT_YOURS
 from tests.bot.fakes import FAST_SINKHORN, LONG, SINKHORN, FakeRetriever, ListSink, make_paper
-from tests.fakediscord import FLAG_EPHEMERAL, FakeDiscord, FakeMessage
+from tests.bot.harness import DEFER, TIMEOUT, UPDATE_MESSAGE, callback_types, no_pings, replies_to, running_bot
+from tests.fakediscord import FLAG_EPHEMERAL, FakeDiscord
 from tests.fakediscord.pytest_helpers import ClientRun
-
-TIMEOUT = 5.0
-DEFER = 5
-CHANNEL_MESSAGE = 4
-UPDATE_MESSAGE = 7
-
-
-def replies_to(msg: FakeMessage) -> Callable[[FakeMessage], bool]:
-    """Predicate: a bot message replying to `msg`."""
-    return lambda m: m.message_reference is not None and m.message_reference["message_id"] == str(msg.id)
-
-
-def callback_types(fake: FakeDiscord, inter_id: int) -> list[int | None]:
-    """Return the callback types the bot sent for one interaction."""
-    return [c.type for c in fake.interaction_callbacks if c.interaction_id == inter_id]
-
-
-def no_pings(msg: FakeMessage) -> bool:
-    """Return True if a message pinged nobody."""
-    return not msg.mention_user_ids and not msg.mention_role_ids and not msg.mention_everyone
-
 
 # ----------------------------------------------------------------------------- start-up
 
@@ -63,7 +38,7 @@ async def test_login_intents_and_global_sync_once(fake: FakeDiscord, handlers: H
         assert all(o.get("autocomplete") for c in ("paper", "similar") for o in commands[c]["options"])
         assert fake.intents == bot_intents().value
         assert not discord.Intents._from_value(fake.intents).message_content  # no privileged intent
-    assert (tmp_path / HASH_FILE).exists()
+    assert (DataDir(tmp_path).command_hash).exists()
     # Same command set, same data dir: a restart does not sync again.
     async with running_bot(fake, handlers, tmp_path) as run:
         assert run.client.sync_outcome == "unchanged"
@@ -72,11 +47,11 @@ async def test_login_intents_and_global_sync_once(fake: FakeDiscord, handlers: H
 
 
 async def test_changed_command_set_is_synced_again(fake: FakeDiscord, handlers: Handlers, tmp_path: Path) -> None:
-    (tmp_path / HASH_FILE).write_text("hash-of-an-older-command-set\n")
+    (DataDir(tmp_path).command_hash).write_text("hash-of-an-older-command-set\n")
     async with running_bot(fake, handlers, tmp_path) as run:
         assert run.client.sync_outcome == "global"
     assert [scope for scope, _ in fake.command_puts] == [None]
-    assert (tmp_path / HASH_FILE).read_text().strip() != "hash-of-an-older-command-set"
+    assert (DataDir(tmp_path).command_hash).read_text().strip() != "hash-of-an-older-command-set"
 
 
 async def test_dev_guild_sync_at_every_start(fake: FakeDiscord, handlers: Handlers, tmp_path: Path) -> None:
@@ -85,7 +60,7 @@ async def test_dev_guild_sync_at_every_start(fake: FakeDiscord, handlers: Handle
             assert run.client.sync_outcome == "guild"
     assert [scope for scope, _ in fake.command_puts] == [fake.guild.id, fake.guild.id]
     assert {c["name"] for c in fake.commands[fake.guild.id]} == {"find", "paper", "similar", "help"}
-    assert not (tmp_path / HASH_FILE).exists()
+    assert not (DataDir(tmp_path).command_hash).exists()
 
 
 # ----------------------------------------------------------------------------------- /find
@@ -204,7 +179,7 @@ async def test_autocomplete_is_capped_at_25(fake: FakeDiscord, tmp_path: Path) -
         def complete_titles(self, prefix: str, limit: int = 25) -> list:
             return list(self.papers)  # ignores the limit: the bot must cap
 
-    async with running_bot(fake, Handlers(Greedy(papers), ListSink()), tmp_path):
+    async with running_bot(fake, Handlers(LiveIndex(Greedy(papers)), ListSink()), tmp_path):
         typing = await fake.send_autocomplete("paper", {"title": "sparse"})
         assert len(await fake.wait_for_autocomplete(typing, timeout=TIMEOUT)) == 25
 
@@ -291,93 +266,25 @@ async def test_everyone_and_role_mentions_ping_nobody(fake: FakeDiscord, run: Cl
     assert reply.allowed_mentions["parse"] == [] and no_pings(reply)
 
 
-# ------------------------------------------------------------------------- failure modes
+# ------------------------------------------------------------------- notes and failures
 
 
-async def test_rate_limited_send_still_answers_once(fake: FakeDiscord, run: ClientRun) -> None:
-    route = f"/channels/{fake.channel.id}/messages"
-    rule = fake.fail_next(f"POST {route}", status=429, retry_after=0.1)
-    asked = await fake.send_message(fake.channel.id, f"<@{fake.bot_user.id}> optimal transport")
-    reply = await fake.wait_for_message(fake.channel.id, replies_to(asked), timeout=TIMEOUT)
-    assert rule.hits == 1
-    assert [r.status for r in fake.requests if r.method == "POST" and r.path == route] == [429, 200]
-    assert fake.bot_messages(fake.channel.id) == [reply]
-
-
-async def test_dropped_gateway_resumes_and_answers(fake: FakeDiscord, run: ClientRun) -> None:
-    await fake.drop_gateway(4000)
-    missed = await fake.send_message(fake.channel.id, f"<@{fake.bot_user.id}> implicit differentiation")
-    await fake.wait_for_resume(1, timeout=TIMEOUT)
-    assert fake.identifies == 1
-    reply = await fake.wait_for_message(fake.channel.id, replies_to(missed), timeout=TIMEOUT)
-    assert len(reply.embeds) == 3
-    inter = await fake.send_interaction_command("find", {"query": "attention"})
-    assert (await fake.wait_for_response(inter, timeout=TIMEOUT)).embeds
-    assert len([m for m in fake.bot_messages(fake.channel.id) if replies_to(missed)(m)]) == 1
-
-
-async def test_handler_error_apologizes_and_bot_keeps_serving(
-    fake: FakeDiscord, run: ClientRun, caplog: pytest.LogCaptureFixture
-) -> None:
-    with caplog.at_level(logging.ERROR):
-        inter = await fake.send_interaction_command("find", {"query": "explode please"})
-        apology = await fake.wait_for_response(inter, timeout=TIMEOUT)
-        assert apology.content == APOLOGY and apology.ephemeral
-        # The public "thinking" placeholder was removed so the apology stays private.
-        assert fake.get_message(inter.original_message_id).deleted
-        asked = await fake.send_message(fake.channel.id, f"<@{fake.bot_user.id}> explode")
-        sorry = await fake.wait_for_message(fake.channel.id, replies_to(asked), timeout=TIMEOUT)
-        assert sorry.content == APOLOGY
-    tracebacks = [r for r in caplog.records if r.exc_info and "exploded" in str(r.exc_info[1])]
-    assert len(tracebacks) == 2
-    ok = await fake.send_interaction_command("find", {"query": "implicit differentiation"})
-    assert (await fake.wait_for_response(ok, timeout=TIMEOUT)).embeds
-    run.assert_alive()
-
-
-async def test_user_errors_are_ephemeral_and_plain(fake: FakeDiscord, run: ClientRun) -> None:
-    inter = await fake.send_interaction_command("find", {"query": "?!"})
+async def test_a_long_query_note_reaches_find_and_mentions(fake: FakeDiscord, run: ClientRun) -> None:
+    query = " ".join(["sinkhorn optimal transport"] * 25)  # 674 characters; retrieval searches 500
+    inter = await fake.send_interaction_command("find", {"query": query})
     msg = await fake.wait_for_response(inter, timeout=TIMEOUT)
-    assert msg.ephemeral and "no words to search for" in msg.content
-    assert callback_types(fake, inter.id) == [CHANNEL_MESSAGE]  # answered at once, no public placeholder
+    assert "Your query was long; only its first" in msg.content and msg.embeds
+    asked = await fake.send_message(fake.channel.id, f"<@{fake.bot_user.id}> {query}")
+    reply = await fake.wait_for_message(fake.channel.id, replies_to(asked), timeout=TIMEOUT)
+    assert "Your query was long; only its first" in reply.content
 
 
-async def test_rate_limit_is_friendly_and_ephemeral(fake: FakeDiscord, retriever: FakeRetriever, tmp_path: Path) -> None:
-    sink = ListSink()
-    handlers = Handlers(retriever, sink, SlidingWindowLimiter(2, 30))
-    async with running_bot(fake, handlers, tmp_path):
-        for _ in range(2):
-            ok = await fake.send_interaction_command("find", {"query": "sinkhorn"})
-            assert (await fake.wait_for_response(ok, timeout=TIMEOUT)).embeds
-        limited = await fake.send_interaction_command("find", {"query": "sinkhorn"})
-        msg = await fake.wait_for_response(limited, timeout=TIMEOUT)
-        assert msg.ephemeral and "Try again in" in msg.content and " s." in msg.content
-        assert callback_types(fake, limited.id) == [CHANNEL_MESSAGE]
-        # The limit is per user: someone else may still search.
-        other = await fake.send_interaction_command("find", {"query": "sinkhorn"}, user=fake.moderator)
-        assert (await fake.wait_for_response(other, timeout=TIMEOUT)).embeds
-    assert len(retriever.searches) == 3 and sink.kinds() == [events.SEARCH] * 3
+async def test_a_failing_autocomplete_offers_no_choices(fake: FakeDiscord, tmp_path: Path) -> None:
+    class Broken(FakeRetriever):
+        def complete_titles(self, prefix: str, limit: int = 25) -> list:
+            raise RuntimeError("the title index is gone")
 
-
-async def test_largest_page_fits_discord_limits(fake: FakeDiscord, run: ClientRun) -> None:
-    """Ten cards with huge titles, sentences and many listings pass the fake's Discord limits."""
-    huge = [
-        Card(
-            paper=make_paper(
-                f"p-huge-{i}",
-                "Gigantic " * 40,
-                "Enormous sentence " * 300,
-                code="https://github.com/x/" + "y" * 200,
-                listings=tuple((f"{i:03d}_a8f2f76e0bca95a6", r) for r in range(40)),
-            ),
-            rank=i + 1,
-            sentence="Enormous *sentence* " * 300,
-            matched_terms=("enormous", "sentence", "gigantic"),
-            similarity=0.5,
-        )
-        for i in range(10)
-    ]
-    embeds = cards.result_embeds(tuple(huge))
-    route = discord.http.Route("POST", "/channels/{channel_id}/messages", channel_id=fake.channel.id)
-    await run.client.http.request(route, json={"embeds": [e.to_dict() for e in embeds]})
-    assert fake.rejections == [] and len(fake.bot_messages(fake.channel.id)[0].embeds) == 10
+    async with running_bot(fake, Handlers(LiveIndex(Broken()), ListSink()), tmp_path) as run:
+        typing = await fake.send_autocomplete("paper", {"title": "sinkhorn"})
+        assert await fake.wait_for_autocomplete(typing, timeout=TIMEOUT) == []
+        run.assert_alive()

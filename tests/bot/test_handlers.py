@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot import events, text_render
-from bot.errors import RateLimited, UserFacingError
-from bot.handlers import HELP_TEXT, PAGES, Handlers
-from bot.ratelimit import SlidingWindowLimiter
-from bot.replies import ANSWER, HELP, PAPER_CARD, RESULTS, Requester
+from bot.core import engagement as events
+from bot.core.errors import RateLimited, UserFacingError
+from bot.core.handlers import HELP_TEXT, PAGES, Handlers
+from bot.core.live_index import LiveIndex
+from bot.core.ratelimit import SlidingWindowLimiter
+from bot.core.replies import ANSWER, HELP, PAPER_CARD, RESULTS, Requester
+from bot.terminal import text_render
 from tests.bot.fakes import FAST_SINKHORN, IMPLICIT, SINKHORN, FakeRetriever, ListSink, make_paper
 
 ALICE = Requester(user_id=1, guild_id=10)
@@ -46,7 +48,7 @@ async def test_find_returns_pages_and_records_one_event(handlers: Handlers, retr
     assert reply.kind == RESULTS and reply.page_size == 2 and reply.pages == PAGES
     assert retriever.searches == [("graph neural networks", 2 * PAGES)]
     assert [c.rank for c in reply.page(1)] == [3, 4]
-    assert reply.cards[0].why.startswith("keywords graph, neural, networks")
+    assert reply.cards[0].why.startswith("keywords: graph, neural, networks")
     assert [e.kind for e in sink.events] == [events.SEARCH]
     event = sink.events[0]
     assert (event.user_id, event.guild_id, event.query) == (1, 10, "graph neural networks")
@@ -77,7 +79,7 @@ async def test_bad_queries_are_user_errors_before_any_search(handlers: Handlers,
 
 
 async def test_rate_limit_refuses_before_acknowledging(retriever: FakeRetriever) -> None:
-    handlers = Handlers(retriever, ListSink(), SlidingWindowLimiter(1, 30))
+    handlers = Handlers(LiveIndex(retriever), ListSink(), SlidingWindowLimiter(1, 30))
     acknowledged = []
 
     async def ack() -> None:
@@ -125,7 +127,7 @@ async def test_similar_and_details(handlers: Handlers, sink: ListSink) -> None:
 
 async def test_complete_caps_choices_at_25_and_100_chars() -> None:
     papers = tuple(make_paper(f"p-{i}", f"Sparse {'Attention ' * 20}{i}", "x.") for i in range(40))
-    handlers = Handlers(FakeRetriever(papers), ListSink())
+    handlers = Handlers(LiveIndex(FakeRetriever(papers)), ListSink())
     choices = await handlers.complete("sparse")
     assert len(choices) == 25 and all(len(name) <= 100 for name, _ in choices)
     assert choices[0] == (choices[0][0], "p-0") and choices[0][0].endswith("\u2026")
@@ -136,7 +138,7 @@ async def test_a_failing_sink_does_not_cost_the_answer(retriever: FakeRetriever)
         def record(self, event: events.EngagementEvent) -> None:
             raise OSError("disk full")
 
-    reply = await Handlers(retriever, Broken()).find(ALICE, "sinkhorn")
+    reply = await Handlers(LiveIndex(retriever), Broken()).find(ALICE, "sinkhorn")
     assert reply.cards
 
 
@@ -146,6 +148,6 @@ async def test_text_render_shows_the_same_cards(handlers: Handlers) -> None:
     lines = text.splitlines()
     assert lines[0] == "Papers for \u201cimplicit differentiation\u201d"
     assert "1. Efficient and Modular Implicit Differentiation" in lines
-    assert "*implicit* *differentiation*" in text and "why: keywords implicit, differentiation" in text
+    assert "*implicit* *differentiation*" in text and "why: keywords: implicit, differentiation" in text
     assert "listed: HF papers page 000, #1; HF papers page 004, #125" in text
     assert "Code: https://github.com/google/jaxopt" in text

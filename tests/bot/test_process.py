@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.state import STATE_FILE, StateStore
+from bot.datadir import DataDir
+from bot.state import State
 from corpus.store import CorpusStore
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.pytest_helpers import running_fake
@@ -54,7 +55,7 @@ def test_malformed_setting_stops_start_up_with_one_line(tmp_path: Path, setting:
 
 
 def test_log_lines_never_carry_the_token(caplog: pytest.LogCaptureFixture) -> None:
-    from bot.__main__ import RedactSecret
+    from bot.logging_setup import RedactSecret
 
     logger = logging.getLogger("paperscout.test-redact")
     logger.addFilter(RedactSecret(TOKEN))
@@ -82,11 +83,11 @@ async def test_python_m_bot_serves_the_fake_and_stops_on_sigterm(shipped_data_di
     async with running_fake(token=TOKEN) as fake:
         assert fake.guild is not None
         papers = next(c.id for c in fake.guild.text_channels if c.name == "papers")
-        state = StateStore.in_dir(data_dir)
+        state = State.open(DataDir(data_dir).state)
         # Due since midnight UTC: the first tick refreshes the feeds, then posts.
-        state.set_trending(fake.guild.id, papers, "00:00", "UTC")
+        state.servers.set_trending(fake.guild.id, papers, "00:00", "UTC")
         # A subscriber by DM, whose topic the fresh paper matches.
-        state.add_subscription(None, None, fake.user.id, "faster Sinkhorn iterations for optimal transport")
+        state.subscriptions.add(None, None, fake.user.id, "faster Sinkhorn iterations for optimal transport")
         state.close()
         with log_path.open("w") as log:
             proc = await asyncio.create_subprocess_exec(
@@ -128,10 +129,10 @@ async def test_python_m_bot_serves_the_fake_and_stops_on_sigterm(shipped_data_di
     assert TOKEN not in output
     assert (data_dir / "discord-commands.sha256").exists()
     # The /finds were stored in the state database, which was closed cleanly, with the day's post.
-    state = StateStore.in_dir(data_dir)
+    state = State.open(DataDir(data_dir).state)
     try:
-        assert [e.kind for e in state.events()] == ["search", "search"]
-        assert [p.status for p in state.posts_since(fake.guild.id, "2000-01-01")] == ["sent"]
+        assert [e.kind for e in state.events.read()] == ["search", "search"]
+        assert [p.status for p in state.ledger.since(fake.guild.id, "2000-01-01")] == ["sent"]
     finally:
         state.close()
     assert CorpusStore.open(data_dir / "corpus.json").find(arxiv_id="2611.00001") is not None
@@ -140,12 +141,48 @@ async def test_python_m_bot_serves_the_fake_and_stops_on_sigterm(shipped_data_di
 def test_corrupt_state_file_stops_start_up_naming_it(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    state_file = data_dir / STATE_FILE
+    state_file = DataDir(data_dir).state
     state_file.write_bytes(b"not a database" * 100)
     done = run_quick(tmp_path, DISCORD_TOKEN=TOKEN, PAPERSCOUT_DATA_DIR=str(data_dir))
     assert done.returncode == 1
     assert str(state_file) in done.stderr and "untouched" in done.stderr
     assert state_file.read_bytes() == b"not a database" * 100
+
+
+def _damage(data_dir: Path, what: str) -> Path:
+    """Damage one part of a copied data dir; return the path the error must name."""
+    if what == "corpus":
+        target = DataDir(data_dir).corpus
+        target.write_text('{"format": 1, "papers": [{"id": ', encoding="utf-8")  # cut off mid-write
+    elif what == "vectors":
+        target = DataDir(data_dir).vectors
+        (target / "chroma.sqlite3").write_bytes(b"this is no SQLite file" * 500)
+    else:
+        target = data_dir
+        shutil.rmtree(data_dir)
+        data_dir.write_text("not a directory\n", encoding="utf-8")
+    return target
+
+
+def _snapshot(path: Path) -> dict[str, bytes]:
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    return {str(f): f.read_bytes() for f in files}
+
+
+@pytest.mark.parametrize("what", ["corpus", "vectors", "data-dir-is-a-file"])
+def test_damaged_data_stops_start_up_with_one_line_naming_it(tmp_path: Path, shipped_data_dir: Path, what: str) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(shipped_data_dir, data_dir)
+    damaged = _damage(data_dir, what)
+    before = _snapshot(damaged)
+    done = run_quick(tmp_path, DISCORD_TOKEN=TOKEN, PAPERSCOUT_DATA_DIR=str(data_dir))
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and TOKEN not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if " ERROR " in line]
+    assert len(errors) == 1, done.stderr
+    assert str(damaged) in errors[0]
+    assert any(hint in errors[0] for hint in ("move it away", "delete that directory", "point PAPERSCOUT_DATA_DIR"))
+    assert _snapshot(damaged) == before  # nothing was rewritten or repaired behind the operator's back
 
 
 async def answer_a_find(fake: FakeDiscord, proc: asyncio.subprocess.Process) -> None:

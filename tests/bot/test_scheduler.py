@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.events import SEARCH, EngagementEvent
-from bot.fresh_papers import FreshOutcome, FreshPapers
-from bot.scheduler import Scheduler
-from bot.state import GuildSettings, StateStore, utc_iso
-from bot.trending_post import due_day
+from bot.core.daily_post import due_day
+from bot.core.engagement import SEARCH, EngagementEvent
+from bot.core.fresh_papers import FreshOutcome, FreshPapers
+from bot.core.scheduler import Scheduler
+from bot.datadir import DataDir
+from bot.state import GuildSettings, State, utc_iso
 from corpus.ingest import read_page, shipped_pages
 from corpus.records import new_paper
 from corpus.sources.refresh import Refresher, SourceConfig
@@ -68,19 +69,19 @@ class RecordingRefresh:
 
 
 @pytest.fixture
-def state(store: StateStore) -> StateStore:
+def state(store: State) -> State:
     """The state store (the conftest's `store`), named for what the scheduler calls it."""
     return store
 
 
-def scheduler_for(state: StateStore, clock: Clock, log: list[str], refresh: RecordingRefresh) -> Scheduler:
+def scheduler_for(state: State, clock: Clock, log: list[str], refresh: RecordingRefresh) -> Scheduler:
     async def deliver(now: datetime) -> None:
         log.append(f"deliver {now:%H:%M}")
 
-    return Scheduler(state, RecordingPoster(log), refresh=refresh, deliver=deliver, refresh_time=datetime.min.time().replace(hour=5), now=clock)
+    return Scheduler(state.servers, state.meta, RecordingPoster(log), prune=state.prune, refresh=refresh, deliver=deliver, refresh_time=datetime.min.time().replace(hour=5), now=clock)
 
 
-async def test_refresh_runs_once_a_day_at_its_utc_time_then_delivers(state: StateStore) -> None:
+async def test_refresh_runs_once_a_day_at_its_utc_time_then_delivers(state: State) -> None:
     log: list[str] = []
     clock = Clock(datetime(2026, 11, 23, 4, 59, tzinfo=timezone.utc))
     scheduler = scheduler_for(state, clock, log, RecordingRefresh(log))
@@ -100,9 +101,9 @@ async def test_refresh_runs_once_a_day_at_its_utc_time_then_delivers(state: Stat
     assert log[2:] == ["refresh 2026-11-24", "deliver 05:01"]
 
 
-async def test_a_due_post_runs_the_refresh_first_even_before_the_refresh_time(state: StateStore) -> None:
+async def test_a_due_post_runs_the_refresh_first_even_before_the_refresh_time(state: State) -> None:
     log: list[str] = []
-    state.set_trending(1, 10, "03:00", "UTC")
+    state.servers.set_trending(1, 10, "03:00", "UTC")
     clock = Clock(datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc))
     scheduler = scheduler_for(state, clock, log, RecordingRefresh(log))
     report = await scheduler.tick()
@@ -110,7 +111,7 @@ async def test_a_due_post_runs_the_refresh_first_even_before_the_refresh_time(st
     assert report.posts == {1: "sent"}
 
 
-async def test_a_failing_refresh_is_retried_on_later_ticks_and_new_papers_are_delivered(state: StateStore) -> None:
+async def test_a_failing_refresh_is_retried_on_later_ticks_and_new_papers_are_delivered(state: State) -> None:
     log: list[str] = []
     clock = Clock(datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc))
     refresh = RecordingRefresh(log, complete=False)
@@ -125,9 +126,9 @@ async def test_a_failing_refresh_is_retried_on_later_ticks_and_new_papers_are_de
     assert log == ["refresh 2026-11-23", "deliver 06:00", "refresh 2026-11-23", "deliver 06:01"]
 
 
-async def test_a_crashing_refresh_or_delivery_does_not_hold_up_the_posts(state: StateStore, caplog) -> None:
+async def test_a_crashing_refresh_or_delivery_does_not_hold_up_the_posts(state: State, caplog) -> None:
     log: list[str] = []
-    state.set_trending(1, 10, "06:00", "UTC")
+    state.servers.set_trending(1, 10, "06:00", "UTC")
 
     def broken_refresh(day: str) -> FreshOutcome:
         log.append(f"refresh {day}")
@@ -137,7 +138,7 @@ async def test_a_crashing_refresh_or_delivery_does_not_hold_up_the_posts(state: 
         raise RuntimeError("also on fire")
 
     clock = Clock(datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc))
-    scheduler = Scheduler(state, RecordingPoster(log), refresh=broken_refresh, deliver=broken_delivery, now=clock)
+    scheduler = Scheduler(state.servers, state.meta, RecordingPoster(log), prune=state.prune, refresh=broken_refresh, deliver=broken_delivery, now=clock)
     report = await scheduler.tick()
     assert report.posts == {1: "sent"} and report.refresh is None and not report.delivered
     assert log == ["refresh 2026-11-23", "post 1 2026-11-23"]
@@ -148,34 +149,34 @@ async def test_a_crashing_refresh_or_delivery_does_not_hold_up_the_posts(state: 
     assert log[-1] == "refresh 2026-11-23"
 
 
-async def test_one_servers_failing_post_does_not_cost_the_others_theirs(state: StateStore) -> None:
+async def test_one_servers_failing_post_does_not_cost_the_others_theirs(state: State) -> None:
     log: list[str] = []
-    state.set_trending(1, 10, "06:00", "UTC")
-    state.set_trending(2, 20, "06:00", "UTC")
+    state.servers.set_trending(1, 10, "06:00", "UTC")
+    state.servers.set_trending(2, 20, "06:00", "UTC")
     poster = RecordingPoster(log, broken={1})
     clock = Clock(datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc))
-    report = await Scheduler(state, poster, now=clock).tick()
+    report = await Scheduler(state.servers, state.meta, poster, now=clock).tick()
     assert report.posts == {1: "error", 2: "sent"}
     poster.broken.clear()
     clock.now += timedelta(seconds=30)
-    assert (await Scheduler(state, poster, now=clock).tick()).posts == {1: "sent"}
+    assert (await Scheduler(state.servers, state.meta, poster, now=clock).tick()).posts == {1: "sent"}
 
 
-async def test_old_events_are_pruned_once_a_day(state: StateStore) -> None:
+async def test_old_events_are_pruned_once_a_day(state: State) -> None:
     now = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)
     old = EngagementEvent(SEARCH, 7, 1, ("p",), "q", at=utc_iso(now - timedelta(days=91)))
     recent = EngagementEvent(SEARCH, 7, 1, ("p",), "q", at=utc_iso(now - timedelta(days=89)))
-    state.add_events([old, recent])
-    state.record_vote(1, 99, "p", 7, now - timedelta(days=100))
+    state.events.add_many([old, recent])
+    state.ledger.record_vote(1, 99, "p", 7, now - timedelta(days=100))
     log: list[str] = []
     await scheduler_for(state, Clock(now), log, RecordingRefresh(log)).tick()
-    assert [e.ts for e in state.events(1)] == [recent.at]
-    assert state.vote_counts(1, now - timedelta(days=365)) == {}
+    assert [e.ts for e in state.events.read(1)] == [recent.at]
+    assert state.ledger.vote_counts(1, now - timedelta(days=365)) == {}
 
 
-async def test_a_server_with_an_unknown_timezone_is_skipped_not_fatal(state: StateStore) -> None:
-    state.set_trending(1, 10, "03:00", "Mars/Olympus_Mons")
-    state.set_trending(2, 20, "03:00", "UTC")
+async def test_a_server_with_an_unknown_timezone_is_skipped_not_fatal(state: State) -> None:
+    state.servers.set_trending(1, 10, "03:00", "Mars/Olympus_Mons")
+    state.servers.set_trending(2, 20, "03:00", "UTC")
     log: list[str] = []
     clock = Clock(datetime(2026, 11, 23, 4, 0, tzinfo=timezone.utc))
     report = await scheduler_for(state, clock, log, RecordingRefresh(log)).tick()
@@ -211,13 +212,13 @@ def fresh_for(tmp_path: Path, papers, encoder, feeds: LoopbackServer, published:
         clock=clock,
         sleep=clock.sleep,
     )
-    fresh = FreshPapers(store, refresher, lambda ps: open_retriever(ps, tmp_path, encoder), published.append)
+    fresh = FreshPapers(store, refresher, lambda ps: open_retriever(ps, DataDir(tmp_path).index_paths(), encoder), published.append)
     return store, clock, fresh
 
 
 def test_fresh_papers_are_indexed_alone_and_published(tmp_path: Path, encoder, seed_papers, feeds) -> None:
     counting = CountingEncoder(encoder)
-    open_retriever(seed_papers, tmp_path, counting)
+    open_retriever(seed_papers, DataDir(tmp_path).index_paths(), counting)
     feeds.set(HF_PATH, json.dumps([hf_item("2611.00001", "Sinkhorn Iterations on a Budget", "We make Sinkhorn iterations cheaper.", upvotes=12)]))
     feeds.set(ARXIV_PATH, arxiv_feed(), content_type="application/atom+xml")
     published: list = []

@@ -7,9 +7,8 @@ from typing import Callable
 
 import pytest
 
-from bot.errors import UserFacingError
-from bot.state import Subscription
-from bot.subscriptions import (
+from bot.core.errors import UserFacingError
+from bot.core.subscriptions import (
     CHANNEL,
     DM,
     MAX_TOPIC_CHARS,
@@ -20,6 +19,7 @@ from bot.subscriptions import (
     match_subscriptions,
     topic_key,
 )
+from bot.state import Subscription
 from corpus.paper import Paper
 from retrieval.types import Hit, QueryError, SearchResult
 from tests.bot.fakes import FAST_SINKHORN, GRAPHS, IMPLICIT, SINKHORN, FakeRetriever, make_paper

@@ -10,15 +10,15 @@ from typing import AsyncIterator
 
 import pytest
 
-from bot.cogs.subscriptions import CHANNEL_NOT_ALLOWED, NOT_YOURS, PAUSED_WHY
-from bot.handlers import Handlers
-from bot.state import StateStore, Subscription
-from bot.subscription_delivery import DeliveryReport, deliver
-from bot.subscriptions import Match, match_subscriptions
+from bot.core.handlers import Handlers
+from bot.core.subscriptions import Match, match_subscriptions
+from bot.discord_app.cogs.subscriptions import CHANNEL_NOT_ALLOWED, NOT_YOURS, PAUSED_WHY
+from bot.discord_app.subscription_delivery import DeliveryReport, deliver
+from bot.state import State, Subscription
 from corpus.paper import Paper
 from tests.bot.fakes import PAPERS, FakeRetriever
-from tests.fakediscord import FLAG_EPHEMERAL, FakeDiscord, FakeInteraction, FakeMessage
 from tests.bot.harness import running_bot
+from tests.fakediscord import FLAG_EPHEMERAL, FakeDiscord, FakeInteraction, FakeMessage
 from tests.fakediscord.pytest_helpers import ClientRun
 from tests.fakediscord.state import SEND_MESSAGES
 
@@ -40,13 +40,13 @@ def news(tomorrow_papers: tuple[Paper, ...]) -> FakeRetriever:
 
 
 @contextlib.asynccontextmanager
-async def running(fake: FakeDiscord, handlers: Handlers, store: StateStore, data_dir: Path) -> AsyncIterator[ClientRun]:
+async def running(fake: FakeDiscord, handlers: Handlers, store: State, data_dir: Path) -> AsyncIterator[ClientRun]:
     async with running_bot(fake, handlers, data_dir, state=store) as run:
         yield run
 
 
 @pytest.fixture
-async def bot_run(fake: FakeDiscord, handlers: Handlers, store: StateStore, tmp_path: Path) -> AsyncIterator[ClientRun]:
+async def bot_run(fake: FakeDiscord, handlers: Handlers, store: State, tmp_path: Path) -> AsyncIterator[ClientRun]:
     async with running(fake, handlers, store, tmp_path) as run:
         yield run
 
@@ -67,9 +67,9 @@ async def command(fake: FakeDiscord, name: str, options: dict | None = None, **k
     return (await ephemeral_answer(fake, inter)).content
 
 
-async def run_delivery(run: ClientRun, store: StateStore, news: FakeRetriever) -> tuple[list[Match], DeliveryReport]:
-    matches = match_subscriptions(news.search, store.subscriptions(), news.papers, store.delivered, threshold=THRESHOLD)
-    report = await deliver(run.client, store, matches, datetime.now(timezone.utc))
+async def run_delivery(run: ClientRun, store: State, news: FakeRetriever) -> tuple[list[Match], DeliveryReport]:
+    matches = match_subscriptions(news.search, store.subscriptions.list(), news.papers, store.subscriptions.delivered, threshold=THRESHOLD)
+    report = await deliver(run.client, store.subscriptions, matches, datetime.now(timezone.utc))
     return matches, report
 
 
@@ -90,15 +90,15 @@ def only(subs: list[Subscription], topic: str) -> Subscription:
 # ------------------------------------------------------------------------ commands
 
 
-async def test_member_cannot_subscribe_a_channel(fake: FakeDiscord, bot_run: ClientRun, store: StateStore) -> None:
+async def test_member_cannot_subscribe_a_channel(fake: FakeDiscord, bot_run: ClientRun, store: State) -> None:
     papers = channel_named(fake, "papers")
     answer = await command(fake, "subscribe", {"topic": "sinkhorn", "channel": papers}, user=fake.user)
     assert answer == CHANNEL_NOT_ALLOWED
-    assert store.subscriptions() == []
+    assert store.subscriptions.list() == []
     assert fake.rejections == []
 
 
-async def test_subscribe_by_channel_and_dm_then_list(fake: FakeDiscord, bot_run: ClientRun, store: StateStore) -> None:
+async def test_subscribe_by_channel_and_dm_then_list(fake: FakeDiscord, bot_run: ClientRun, store: State) -> None:
     assert fake.guild is not None and fake.user is not None and fake.moderator is not None
     papers = channel_named(fake, "papers")
     answer = await command(
@@ -113,9 +113,9 @@ async def test_subscribe_by_channel_and_dm_then_list(fake: FakeDiscord, bot_run:
     answer = await command(fake, "subscribe", {"topic": "implicit differentiation"}, user=fake.user, channel_id=dm)
     assert answer.startswith("Subscribed to")
 
-    channel_sub = only(store.subscriptions(), "Optimal transport")
+    channel_sub = only(store.subscriptions.list(), "Optimal transport")
     assert (channel_sub.guild_id, channel_sub.channel_id, channel_sub.user_id) == (fake.guild.id, papers, fake.moderator.id)
-    personal = store.subscriptions(user_id=fake.user.id)
+    personal = store.subscriptions.list(user_id=fake.user.id)
     assert [(s.topic, s.guild_id, s.channel_id) for s in personal] == [
         ("graph *neural* networks", None, None), ("implicit differentiation", None, None)
     ]
@@ -125,7 +125,7 @@ async def test_subscribe_by_channel_and_dm_then_list(fake: FakeDiscord, bot_run:
     assert "already subscribed" in answer
     answer = await command(fake, "subscribe", {"topic": "optimal transport", "channel": papers}, user=fake.moderator)
     assert "already subscribed" in answer
-    assert len(store.subscriptions()) == 3
+    assert len(store.subscriptions.list()) == 3
 
     listed = await command(fake, "subscriptions", user=fake.user)
     assert "**Your subscriptions**" in listed and "**This server's channel subscriptions**" in listed
@@ -142,14 +142,14 @@ async def test_subscribe_by_channel_and_dm_then_list(fake: FakeDiscord, bot_run:
     ("topic", "says"), [("the of and", "common words"), ("?!?", "no words"), ("transformers " * 30, "too long")]
 )
 async def test_bad_topics_are_explained(
-    fake: FakeDiscord, bot_run: ClientRun, store: StateStore, topic: str, says: str
+    fake: FakeDiscord, bot_run: ClientRun, store: State, topic: str, says: str
 ) -> None:
     assert says in await command(fake, "subscribe", {"topic": topic})
-    assert store.subscriptions() == []
+    assert store.subscriptions.list() == []
 
 
 async def test_channel_the_bot_cannot_post_in_is_refused(
-    fake: FakeDiscord, handlers: Handlers, store: StateStore, tmp_path: Path
+    fake: FakeDiscord, handlers: Handlers, store: State, tmp_path: Path
 ) -> None:
     assert fake.guild is not None
     papers = channel_named(fake, "papers")
@@ -158,24 +158,24 @@ async def test_channel_the_bot_cannot_post_in_is_refused(
     async with running(fake, handlers, store, tmp_path):
         answer = await command(fake, "subscribe", {"topic": "sinkhorn", "channel": papers}, user=fake.moderator)
         assert "can't post in" in answer and "**Send Messages**" in answer
-        assert store.subscriptions() == []
+        assert store.subscriptions.list() == []
 
 
-async def test_per_user_cap(fake: FakeDiscord, bot_run: ClientRun, store: StateStore) -> None:
+async def test_per_user_cap(fake: FakeDiscord, bot_run: ClientRun, store: State) -> None:
     assert fake.user is not None
     for i in range(25):
-        store.add_subscription(None, None, fake.user.id, f"topic number {i}")
+        store.subscriptions.add(None, None, fake.user.id, f"topic number {i}")
     answer = await command(fake, "subscribe", {"topic": "one more topic"})
     assert "25 subscriptions" in answer and "/unsubscribe" in answer
-    assert len(store.subscriptions()) == 25
+    assert len(store.subscriptions.list()) == 25
 
 
-async def test_unsubscribe_autocomplete_and_removal(fake: FakeDiscord, bot_run: ClientRun, store: StateStore) -> None:
+async def test_unsubscribe_autocomplete_and_removal(fake: FakeDiscord, bot_run: ClientRun, store: State) -> None:
     assert fake.guild is not None and fake.user is not None and fake.moderator is not None
     papers = channel_named(fake, "papers")
-    channel_sub = store.add_subscription(fake.guild.id, papers, fake.moderator.id, "optimal transport")
-    mine = store.add_subscription(None, None, fake.user.id, "graph neural networks")
-    theirs = store.add_subscription(None, None, fake.moderator.id, "diffusion models")
+    channel_sub = store.subscriptions.add(fake.guild.id, papers, fake.moderator.id, "optimal transport")
+    mine = store.subscriptions.add(None, None, fake.user.id, "graph neural networks")
+    theirs = store.subscriptions.add(None, None, fake.moderator.id, "diffusion models")
 
     inter = await fake.send_autocomplete("unsubscribe", {"subscription": ""}, user=fake.user)
     choices = await fake.wait_for_autocomplete(inter, timeout=TIMEOUT)
@@ -194,14 +194,14 @@ async def test_unsubscribe_autocomplete_and_removal(fake: FakeDiscord, bot_run: 
     assert answer.startswith("Unsubscribed") and "graph neural networks" in answer
     answer = await command(fake, "unsubscribe", {"subscription": str(channel_sub.id)}, user=fake.moderator)
     assert answer.startswith("Unsubscribed") and f"<#{papers}>" in answer
-    assert [s.id for s in store.subscriptions()] == [theirs.id]
+    assert [s.id for s in store.subscriptions.list()] == [theirs.id]
 
 
 # ------------------------------------------------------------------------ delivery
 
 
 async def test_delivery_into_channel_and_dm_once(
-    fake: FakeDiscord, bot_run: ClientRun, store: StateStore, news: FakeRetriever
+    fake: FakeDiscord, bot_run: ClientRun, store: State, news: FakeRetriever
 ) -> None:
     assert fake.user is not None and fake.moderator is not None
     papers = channel_named(fake, "papers")
@@ -230,8 +230,8 @@ async def test_delivery_into_channel_and_dm_once(
     assert "\u201cgraph neural networks\u201d" in dm_post.content and "/unsubscribe" in dm_post.content
     assert not bot_posts(fake, fake.dm_channel(fake.moderator).id)
 
-    channel_sub = only(store.subscriptions(), "sinkhorn optimal transport")
-    assert store.delivered(channel_sub.id) == {"p-sinkhorn", "p-fast-sinkhorn"}
+    channel_sub = only(store.subscriptions.list(), "sinkhorn optimal transport")
+    assert store.subscriptions.delivered(channel_sub.id) == {"p-sinkhorn", "p-fast-sinkhorn"}
 
     # The same papers the next day: nothing new, nothing sent.
     matches, report = await run_delivery(bot_run, store, news)
@@ -241,7 +241,7 @@ async def test_delivery_into_channel_and_dm_once(
 
 
 async def test_closed_dms_pause_the_subscription(
-    fake: FakeDiscord, bot_run: ClientRun, store: StateStore, news: FakeRetriever
+    fake: FakeDiscord, bot_run: ClientRun, store: State, news: FakeRetriever
 ) -> None:
     assert fake.user is not None
     await command(fake, "subscribe", {"topic": "graph neural networks"}, user=fake.user)
@@ -249,8 +249,8 @@ async def test_closed_dms_pause_the_subscription(
 
     _, report = await run_delivery(bot_run, store, news)
     assert report == DeliveryReport(messages=0, papers=0, paused=1, failures=0)
-    (sub,) = store.subscriptions()
-    assert sub.paused and store.delivered(sub.id) == set()
+    (sub,) = store.subscriptions.list()
+    assert sub.paused and store.subscriptions.delivered(sub.id) == set()
     rejection = await fake.wait_for_rejection(lambda r: r.code == 50007, timeout=TIMEOUT)
     assert rejection.status == 403
 
@@ -266,25 +266,25 @@ async def test_closed_dms_pause_the_subscription(
     # Subscribing to the same topic resumes it; once DMs open, the papers arrive.
     answer = await command(fake, "subscribe", {"topic": "Graph neural networks"}, user=fake.user)
     assert answer.startswith("Resumed")
-    assert not store.subscriptions()[0].paused
+    assert not store.subscriptions.list()[0].paused
     fake.user.dms_closed = False
     _, report = await run_delivery(bot_run, store, news)
     assert report.messages == 1 and report.papers == 7
 
 
-async def test_paused_dm_subscription_can_be_removed(fake: FakeDiscord, bot_run: ClientRun, store: StateStore) -> None:
+async def test_paused_dm_subscription_can_be_removed(fake: FakeDiscord, bot_run: ClientRun, store: State) -> None:
     assert fake.user is not None
-    sub = store.add_subscription(None, None, fake.user.id, "graph neural networks")
-    store.set_paused(sub.id, True)
+    sub = store.subscriptions.add(None, None, fake.user.id, "graph neural networks")
+    store.subscriptions.set_paused(sub.id, True)
     inter = await fake.send_autocomplete("unsubscribe", {"subscription": "graph"}, user=fake.user)
     choices = await fake.wait_for_autocomplete(inter, timeout=TIMEOUT)
     assert choices == [{"name": "graph neural networks (by DM, paused)", "value": str(sub.id)}]
     assert (await command(fake, "unsubscribe", {"subscription": str(sub.id)})).startswith("Unsubscribed")
-    assert store.subscriptions() == []
+    assert store.subscriptions.list() == []
 
 
 async def test_failed_channel_send_is_retried_next_run(
-    fake: FakeDiscord, bot_run: ClientRun, store: StateStore, news: FakeRetriever
+    fake: FakeDiscord, bot_run: ClientRun, store: State, news: FakeRetriever
 ) -> None:
     assert fake.guild is not None
     papers = channel_named(fake, "papers")
@@ -293,8 +293,8 @@ async def test_failed_channel_send_is_retried_next_run(
 
     _, report = await run_delivery(bot_run, store, news)
     assert report == DeliveryReport(messages=0, papers=0, paused=0, failures=1)
-    (sub,) = store.subscriptions()
-    assert not sub.paused and store.delivered(sub.id) == set()
+    (sub,) = store.subscriptions.list()
+    assert not sub.paused and store.subscriptions.delivered(sub.id) == set()
 
     fake.set_channel_permissions(papers, fake.guild.id)
     _, report = await run_delivery(bot_run, store, news)

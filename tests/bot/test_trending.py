@@ -5,25 +5,23 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Sequence
 
 import pytest
 
-from bot import events as kinds
-from bot import trending
-from bot.state import StoredEvent
-from bot.trending import (
+from bot.core import engagement as kinds
+from bot.core.trending import (
     NEAR_SEARCHES,
     ROTATION,
     TRENDING,
     TrendingRanking,
     TrendingWeights,
     engagement_by_paper,
-    footer,
-    header,
     rank_trending,
 )
+from bot.core.trending_text import header
+from bot.state import StoredEvent
 from corpus.paper import Paper
 from tests.bot.fakes import make_paper
 
@@ -50,7 +48,7 @@ def ev(
     guild: int | None = GUILD,
     query: str | None = None,
 ) -> StoredEvent:
-    """Build a stored event the way StateStore returns it."""
+    """Build a stored event the way State returns it."""
     return StoredEvent(next(_ids), at.isoformat(timespec="seconds"), guild, user, kind, tuple(paper_ids), query)
 
 
@@ -312,7 +310,7 @@ def test_empty_corpus_gives_an_empty_rotation() -> None:
     assert ranking == TrendingRanking(mode=ROTATION, entries=(), days=7)
 
 
-# ---------------------------------------------------------------------- validation and text
+# ---------------------------------------------------------------------- validation
 
 
 @pytest.mark.parametrize("days", [0, -1, 91, 7.5, True])
@@ -331,33 +329,3 @@ def test_days_at_the_bounds_are_accepted(days: int) -> None:
 def test_limit_must_be_positive() -> None:
     with pytest.raises(ValueError):
         rank([paper("a", upvotes=1)], limit=0)
-
-
-def _rankings() -> list[TrendingRanking]:
-    return [TrendingRanking(mode=mode, entries=(), days=days) for mode in (TRENDING, NEAR_SEARCHES, ROTATION) for days in (1, 7, 90)]
-
-
-def test_header_names_the_day_and_differs_per_mode() -> None:
-    monday = date(2026, 11, 23)
-    by_mode = {r.mode: header(r, monday) for r in _rankings()}
-    assert by_mode[TRENDING] == "📈 Trending papers for Monday 23 November"
-    assert len(set(by_mode.values())) == 3
-    assert all("Monday 23 November" in text and "\n" not in text for text in by_mode.values())
-
-
-def test_header_and_footer_are_safe_single_sentences() -> None:
-    for ranking in _rankings():
-        for text in (header(ranking, TODAY), footer(ranking)):
-            assert "@" not in text and "\n" not in text
-        text = footer(ranking)
-        assert len(text) <= 2048
-        assert text.endswith(".") and text.count(".") == 1, text
-        assert f"{ranking.days} days" in text or (ranking.days == 1 and "last day" in text)
-
-
-def test_footer_states_the_rule_of_each_mode() -> None:
-    assert footer(TrendingRanking(TRENDING, (), 7)) == trending.FOOTER
-    assert "14-day freshness" in trending.FOOTER and "last 7 days" in trending.FOOTER
-    assert "searches" in footer(TrendingRanking(NEAR_SEARCHES, (), 7))
-    assert "rotation" in footer(TrendingRanking(ROTATION, (), 7))
-    assert len({footer(TrendingRanking(mode, (), 7)) for mode in (TRENDING, NEAR_SEARCHES, ROTATION)}) == 3

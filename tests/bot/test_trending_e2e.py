@@ -14,14 +14,18 @@ from typing import AsyncIterator, Iterator
 
 import pytest
 
-from bot.cards import escape
-from bot.events import SEARCH, EngagementEvent, SqliteEventSink
-from bot.handlers import Handlers
-from bot.ratelimit import SlidingWindowLimiter
-from bot.scheduler import Scheduler
-from bot.state import StateStore, utc_iso
-from bot.trending import NEAR_SEARCHES, ROTATION, TRENDING
-from bot.trending_post import VOTE_PREFIX, TrendingPoster, marker, post_nonce
+from bot.core.daily_post import post_nonce
+from bot.core.engagement import SEARCH, EngagementEvent
+from bot.core.handlers import Handlers
+from bot.core.live_index import LiveIndex
+from bot.core.ratelimit import SlidingWindowLimiter
+from bot.core.scheduler import Scheduler
+from bot.core.trending import NEAR_SEARCHES, ROTATION, TRENDING
+from bot.core.trending_text import marker
+from bot.datadir import DataDir
+from bot.discord_app.embeds import escape
+from bot.discord_app.trending_post import VOTE_PREFIX, TrendingPoster
+from bot.state import SqliteEventSink, State, utc_iso
 from corpus.paper import Paper
 from tests.bot.fakes import PAPERS, FakeRetriever
 from tests.bot.harness import Clock, eventually, running_bot
@@ -50,13 +54,13 @@ class World:
         self.tmp_path = tmp_path
         self.retriever = FakeRetriever(tuple(papers))
         self.clock = Clock(BEFORE)
-        self.state = StateStore.in_dir(tmp_path)
+        self.state = State.open(DataDir(tmp_path).state)
         assert fake.guild is not None
         self.guild_id = fake.guild.id
         self.channel_id = next(c.id for c in fake.guild.text_channels if c.name == "papers")
 
     def configure(self, time: str = "09:00", tz: str = "Europe/Paris") -> None:
-        self.state.set_trending(self.guild_id, self.channel_id, time, tz)
+        self.state.servers.set_trending(self.guild_id, self.channel_id, time, tz)
 
     def posts(self) -> list[FakeMessage]:
         return [m for m in self.fake.bot_messages(self.channel_id) if "PaperScout daily post" in m.content]
@@ -66,11 +70,11 @@ class World:
         """Start a bot process over this world (state, papers, clock); yield it and its scheduler."""
         # A new process opens the state file afresh: nothing survives in memory.
         self.state.close()
-        self.state = StateStore.in_dir(self.tmp_path)
-        handlers = Handlers(self.retriever, SqliteEventSink(self.state), SlidingWindowLimiter(100, 30))
+        self.state = State.open(DataDir(self.tmp_path).state)
+        handlers = Handlers(LiveIndex(self.retriever), SqliteEventSink(self.state.events), SlidingWindowLimiter(100, 30))
         async with running_bot(self.fake, handlers, self.tmp_path, state=self.state, clock=self.clock) as run:
-            poster = TrendingPoster(run.client, self.state, lambda: handlers.retriever)
-            yield run, Scheduler(self.state, poster, now=self.clock)
+            poster = TrendingPoster(run.client, self.state.ledger, self.state.events, handlers.index)
+            yield run, Scheduler(self.state.servers, self.state.meta, poster, prune=self.state.prune, now=self.clock)
 
 
 @pytest.fixture
@@ -95,7 +99,7 @@ async def test_nothing_is_posted_before_a_channel_is_chosen_or_before_the_time(w
         world.clock.now = BEFORE
         report = await scheduler.tick()
         assert report.posts == {} and world.posts() == []
-        assert world.state.post(world.guild_id, DAY) is None
+        assert world.state.ledger.get(world.guild_id, DAY) is None
 
 
 async def test_post_at_the_chosen_local_time_has_header_five_cards_votes_and_footer(world: World) -> None:
@@ -117,7 +121,7 @@ async def test_post_at_the_chosen_local_time_has_header_five_cards_votes_and_foo
         footer = post.embeds[-1]["footer"]["text"]
         assert footer.startswith("Ranked by") and footer.count(". ") == 0
         assert post.nonce == post_nonce(world.guild_id, DAY)
-        record = world.state.post(world.guild_id, DAY)
+        record = world.state.ledger.get(world.guild_id, DAY)
         assert record is not None and record.status == "sent" and record.message_id == post.id
         assert record.paper_ids == tuple(expected) and record.mode == TRENDING
 
@@ -146,13 +150,13 @@ async def test_a_crash_between_send_and_ledger_is_recovered_from_the_channel_his
         await scheduler.tick()
     [post] = world.posts()
     # As if the process died after Discord accepted the message but before the ledger said so.
-    world.state.mark_post(world.guild_id, DAY, "pending")
+    world.state.ledger.mark(world.guild_id, DAY, "pending")
     world.clock.now = AT + timedelta(hours=2)
     async with world.connect() as (run, scheduler):
         report = await scheduler.tick()
     assert report.posts == {world.guild_id: "recovered"}
     assert [m.id for m in world.posts()] == [post.id]
-    record = world.state.post(world.guild_id, DAY)
+    record = world.state.ledger.get(world.guild_id, DAY)
     assert record is not None and record.status == "sent" and record.message_id == post.id
 
 
@@ -160,7 +164,7 @@ async def test_a_crash_before_sending_sends_the_recorded_papers_once(world: Worl
     world.configure()
     ids = [p.id for p in world.retriever.papers[5:8]]
     # The intent was written, then the process died before the message went out.
-    world.state.record_post_intent(world.guild_id, DAY, world.channel_id, post_nonce(world.guild_id, DAY), ids)
+    world.state.ledger.record_intent(world.guild_id, DAY, world.channel_id, post_nonce(world.guild_id, DAY), ids)
     world.clock.now = AT + timedelta(minutes=1)
     async with world.connect() as (run, scheduler):
         report = await scheduler.tick()
@@ -180,8 +184,8 @@ async def test_catch_up_after_downtime_posts_once_the_same_day_and_never_for_a_m
         report = await scheduler.tick()
         assert report.posts == {world.guild_id: "sent"}
         assert (await scheduler.tick()).posts == {}
-    assert world.state.post(world.guild_id, DAY) is None
-    record = world.state.post(world.guild_id, "2026-11-24")
+    assert world.state.ledger.get(world.guild_id, DAY) is None
+    record = world.state.ledger.get(world.guild_id, "2026-11-24")
     assert record is not None and record.status == "sent"
     assert len(world.posts()) == 1
 
@@ -208,11 +212,11 @@ async def test_a_day_with_nothing_new_is_skipped_and_logged(fake: FakeDiscord, t
             world.clock.now = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
             assert (await scheduler.tick()).posts == {world.guild_id: "sent"}
             world.clock.now += timedelta(days=1)
-            with caplog.at_level("INFO", logger="bot.trending_post"):
+            with caplog.at_level("INFO", logger="bot.discord_app.trending_post"):
                 assert (await scheduler.tick()).posts == {world.guild_id: "skipped"}
             assert "skipping the day" in caplog.text
             assert len(world.posts()) == 1
-            record = world.state.post(world.guild_id, "2026-11-02")
+            record = world.state.ledger.get(world.guild_id, "2026-11-02")
             assert record is not None and record.status == "skipped" and record.paper_ids == ()
             # Skipped is settled: no retry every tick.
             assert (await scheduler.tick()).posts == {}
@@ -238,7 +242,7 @@ async def test_votes_persist_across_a_restart_and_count_once_per_user(world: Wor
         assert "already voted" in (await fake.wait_for_response(again, timeout=TIMEOUT)).content
         other = await fake.click_button(post, f"{VOTE_PREFIX}{target}", user=fake.moderator)
         await fake.wait_for_response(other, timeout=TIMEOUT)
-    assert world.state.vote_counts(world.guild_id, since) == {target: 2}
+    assert world.state.ledger.vote_counts(world.guild_id, since) == {target: 2}
 
 
 async def test_thumbs_up_and_fire_reactions_count_for_every_card_of_the_post(world: World) -> None:
@@ -253,15 +257,15 @@ async def test_thumbs_up_and_fire_reactions_count_for_every_card_of_the_post(wor
         await fake.add_reaction(world.channel_id, post.id, "\N{THUMBS UP SIGN}", user=fake.moderator)
         await fake.add_reaction(world.channel_id, post.id, "\N{PILE OF POO}", user=fake.user)
         expected = {pid[len(VOTE_PREFIX):]: 2 for pid in vote_ids(post)}
-        await eventually(lambda: world.state.reaction_counts(world.guild_id, since) == expected, "two reactions counted")
+        await eventually(lambda: world.state.ledger.reaction_counts(world.guild_id, since) == expected, "two reactions counted")
         await fake.remove_reaction(world.channel_id, post.id, "\N{FIRE}", user=fake.user)
         expected = {pid: 1 for pid in expected}
-        await eventually(lambda: world.state.reaction_counts(world.guild_id, since) == expected, "one reaction left")
+        await eventually(lambda: world.state.ledger.reaction_counts(world.guild_id, since) == expected, "one reaction left")
         # A reaction on any other message is not ours to count.
         other = await fake.send_message(world.channel_id, "unrelated", author=fake.user)
         await fake.add_reaction(world.channel_id, other.id, "\N{FIRE}", user=fake.user)
         await asyncio.sleep(0.2)
-        assert world.state.reaction_counts(world.guild_id, since) == expected
+        assert world.state.ledger.reaction_counts(world.guild_id, since) == expected
 
 
 async def test_votes_lift_a_paper_in_trending_on_demand(world: World) -> None:
@@ -291,18 +295,18 @@ async def test_fallbacks_near_recent_searches_then_rotation_say_so(fake: FakeDis
             await scheduler.tick()
             rotation = world.posts()[-1]
             assert "today's pick" in rotation.content
-            assert world.state.post(world.guild_id, "2026-11-01").mode == ROTATION
+            assert world.state.ledger.get(world.guild_id, "2026-11-01").mode == ROTATION
 
             # A search (not acted on) leaves no engagement, but it tells the fallback what this server likes.
             world.clock.now += timedelta(days=1)
             shown = tuple(p.id for p in PAPERS[:2])
-            world.state.add_event(
+            world.state.events.add(
                 EngagementEvent(SEARCH, fake.user.id, world.guild_id, shown, "graph neural networks", at=utc_iso(world.clock.now - timedelta(hours=1)))
             )
             await scheduler.tick()
             near = world.posts()[-1]
             assert "close to what this server searched" in near.content
-            assert world.state.post(world.guild_id, "2026-11-02").mode == NEAR_SEARCHES
+            assert world.state.ledger.get(world.guild_id, "2026-11-02").mode == NEAR_SEARCHES
             assert any("Graph" in e["title"] for e in near.embeds)
     finally:
         world.state.close()

@@ -1,149 +1,35 @@
-"""REST plumbing (routing, recording, errors) and the non-interaction routes."""
+"""REST dispatch (recording, faults, auth, routing, Discord-style errors) and the user/app routes."""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .limits import FormErrors, is_empty_message, validate_commands, validate_message
-from .payloads import (
-    application_payload,
-    channel_payload,
-    client_user_payload,
-    command_payload,
-    guild_create_payload,
-    member_payload,
-    role_payload,
-    user_payload,
-)
-from .state import (
-    CHANNEL_DM,
-    FLAG_COMPONENTS_V2,
-    FLAG_SUPPRESS_EMBEDS,
-    FLAG_SUPPRESS_NOTIFICATIONS,
-    READ_MESSAGE_HISTORY,
-    SEND_MESSAGES,
-    VIEW_CHANNEL,
-    FakeChannel,
-    FakeGuild,
-    FakeMessage,
-    RecordedRequest,
-    Rejection,
-)
+from .limits import FormErrors
+from .payloads import application_payload, channel_payload, client_user_payload, user_payload
+from .rest_commands import CommandRoutes
+from .rest_guilds import GuildRoutes
+from .rest_interactions import InteractionRoutes
+from .rest_messages import MessageRoutes
+from .rest_routing import JSON_CONTENT_TYPE, ApiError, Call, Router, json_response, no_content
+from .state import RecordedRequest, Rejection
 
 if TYPE_CHECKING:
     from .server import FakeDiscord
 
-JSON_CONTENT_TYPE = "application/json"
-# discord.py's json_or_text only decodes JSON when the header is exactly this, so
-# aiohttp's json_response (which appends "; charset=utf-8") must not be used.
-JSON_HEADERS = {"Content-Type": JSON_CONTENT_TYPE}
-UPLOAD_LIMIT = 25 * 1024 * 1024
-CHANNEL_MESSAGE_FLAGS = FLAG_SUPPRESS_EMBEDS | FLAG_SUPPRESS_NOTIFICATIONS | FLAG_COMPONENTS_V2
 _API_PREFIX = re.compile(r"^/api/v\d+(?=/)")
 
 
-def json_response(data: Any, status: int = 200) -> web.Response:
-    """Return JSON with Content-Type exactly `application/json`."""
-    return web.Response(status=status, body=json.dumps(data).encode(), headers=dict(JSON_HEADERS))
-
-
-def no_content() -> web.Response:
-    """Return 204 without a body."""
-    return web.Response(status=204)
-
-
-def edit_leaves_empty(msg: FakeMessage, fields: dict[str, Any]) -> bool:
-    """Return True if applying an edit would leave nothing to show (error 50006)."""
-    current = {"content": msg.content, "embeds": msg.embeds, "components": msg.components}
-    return is_empty_message({**current, "attachments": msg.attachments, **fields})
-
-
-def truthy(value: str | None) -> bool:
-    """Interpret query flags like wait=1 / wait=true."""
-    return value is not None and value.lower() in ("1", "true", "yes")
-
-
-class ApiError(Exception):
-    """An error answer in Discord's JSON shape; the dispatcher records it as a rejection."""
-
-    def __init__(self, status: int, code: int, message: str, errors: dict[str, Any] | None = None) -> None:
-        super().__init__(f"{status} {code} {message}")
-        self.status = status
-        self.code = code
-        self.message = message
-        self.errors = errors
-
-    @classmethod
-    def form(cls, errors: FormErrors) -> ApiError:
-        """Build the 400 Invalid Form Body error (50035)."""
-        body = errors.body()
-        return cls(400, body["code"], body["message"], body["errors"])
-
-    def body(self) -> dict[str, Any]:
-        """Return the JSON body."""
-        data: dict[str, Any] = {"message": self.message, "code": self.code}
-        if self.errors is not None:
-            data["errors"] = self.errors
-        return data
-
-
-@dataclass
-class Call:
-    """One routed request: path parameters, parsed body, uploaded files, its record."""
-
-    request: web.Request
-    params: dict[str, str]
-    body: Any
-    files: list[dict[str, Any]]
-    record: RecordedRequest
-    interaction_id: int | None = None
-    query: dict[str, str] = field(default_factory=dict)
-
-
-Handler = Callable[[Call], Awaitable[web.StreamResponse]]
-
-
-class Router:
-    """Tiny method+pattern router; patterns use {name} placeholders for one segment."""
-
-    def __init__(self) -> None:
-        self._routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
-
-    def add(self, method: str, pattern: str, handler: Handler, *, auth: bool = True) -> None:
-        """Register a route; `auth=False` for interaction and webhook-token routes."""
-        regex = "".join(
-            f"(?P<{part[1:-1]}>[^/]+)" if part.startswith("{") else re.escape(part)
-            for part in re.split(r"(\{[a-z_]+\})", pattern)
-            if part
-        )
-        self._routes.append((method, re.compile(f"^{regex}$"), handler, auth))
-
-    def resolve(self, method: str, path: str) -> tuple[Handler, dict[str, str], bool] | None:
-        """Return (handler, params, auth) for the first matching route."""
-        for route_method, regex, handler, auth in self._routes:
-            if route_method != method:
-                continue
-            match = regex.match(path)
-            if match:
-                return handler, match.groupdict(), auth
-        return None
-
-
-class RestApi:
+class RestApi(MessageRoutes, GuildRoutes, CommandRoutes):
     """Serves every REST route of the fake."""
 
     def __init__(self, fake: FakeDiscord) -> None:
         self.fake = fake
         self.router = Router()
         self._register()
-        # Imported here: rest_interactions imports helpers from this module.
-        from .rest_interactions import InteractionRoutes
-
         self.interactions = InteractionRoutes(fake, self, self.router)
 
     def _register(self) -> None:
@@ -274,75 +160,6 @@ class RestApi:
             return body, files, False
         return (await request.text()) or None, [], False
 
-    # --------------------------------------------------------------- helpers
-
-    def channel(self, call: Call) -> FakeChannel:
-        """Return the channel in the path or raise Unknown Channel."""
-        channel = self.fake.channels.get(int(call.params["channel_id"]))
-        if channel is None:
-            raise ApiError(404, 10003, "Unknown Channel")
-        if channel.guild_id is not None and channel.guild_id not in self.fake.guilds:
-            raise ApiError(403, 50001, "Missing Access")
-        return channel
-
-    def require(self, channel: FakeChannel, permission: int) -> None:
-        """Raise 403 Missing Permissions unless the bot has `permission` in `channel`."""
-        perms = self.fake.channel_permissions(channel, self.fake.bot_user.id)
-        if not perms & VIEW_CHANNEL:
-            raise ApiError(403, 50001, "Missing Access")
-        if not perms & permission:
-            raise ApiError(403, 50013, "Missing Permissions")
-
-    def channel_message(self, call: Call, channel: FakeChannel) -> FakeMessage:
-        """Return the message in the path or raise Unknown Message."""
-        msg = self.fake.get_message(int(call.params["message_id"]))
-        if msg is None or msg.deleted or msg.channel_id != channel.id or msg.ephemeral:
-            raise ApiError(404, 10008, "Unknown Message")
-        return msg
-
-    def message_fields(
-        self, call: Call, *, prefix: tuple[str, ...] = (), existing: FakeMessage | None = None
-    ) -> dict[str, Any]:
-        """Validate a create/edit body and attach uploaded files as attachment objects."""
-        body = call.body if isinstance(call.body, dict) else {}
-        errors = FormErrors()
-        validate_message(body, errors, prefix)
-        if errors:
-            raise ApiError.form(errors)
-        fields = dict(body)
-        if call.files or "attachments" in body:
-            fields["attachments"] = self._attachments(call, body, existing)
-        return fields
-
-    def _attachments(self, call: Call, body: dict[str, Any], existing: FakeMessage | None) -> list[dict[str, Any]]:
-        kept = {a["id"]: a for a in (existing.attachments if existing else [])}
-        result: list[dict[str, Any]] = []
-        for spec in body.get("attachments") or []:
-            if str(spec.get("id")) in kept:
-                result.append(kept[str(spec["id"])])
-        channel_id = call.params.get("channel_id", "0")
-        for upload in call.files:
-            if len(upload["data"]) > UPLOAD_LIMIT:
-                raise ApiError(413, 40005, "Request entity too large")
-            aid = str(self.fake.ids.next())
-            url = f"{self.fake.http_base}/attachments/{channel_id}/{aid}/{upload['filename']}"
-            result.append(
-                {
-                    "id": aid,
-                    "filename": upload["filename"],
-                    "size": len(upload["data"]),
-                    "url": url,
-                    "proxy_url": url,
-                    "content_type": upload["content_type"],
-                }
-            )
-        return result
-
-    def check_application(self, call: Call) -> None:
-        """Raise Unknown Application unless the path names our application."""
-        if int(call.params["app_id"]) != self.fake.application_id:
-            raise ApiError(404, 10002, "Unknown Application")
-
     # ------------------------------------------------------------ users, app
 
     async def get_me(self, call: Call) -> web.Response:
@@ -383,228 +200,4 @@ class RestApi:
         if guild_id not in self.fake.guilds:
             raise ApiError(404, 10004, "Unknown Guild")
         await self.fake.remove_guild(guild_id)
-        return no_content()
-
-    # -------------------------------------------------------------- channels
-
-    async def get_channel(self, call: Call) -> web.Response:
-        """GET /channels/{id}."""
-        return json_response(channel_payload(self.channel(call)))
-
-    async def typing(self, call: Call) -> web.StreamResponse:
-        """POST /channels/{id}/typing."""
-        self.channel(call)
-        return no_content()
-
-    async def create_message(self, call: Call) -> web.Response:
-        """POST /channels/{id}/messages, with replies, nonce dedupe and limits."""
-        fake = self.fake
-        channel = self.channel(call)
-        if channel.type != CHANNEL_DM:
-            self.require(channel, SEND_MESSAGES)
-        elif any(user.dms_closed for user in channel.recipients):
-            raise ApiError(403, 50007, "Cannot send messages to this user")
-        fields = self.message_fields(call)
-        ref = fields.get("message_reference")
-        if isinstance(ref, dict) and ref.get("message_id") is not None:
-            target = fake.get_message(int(ref["message_id"]))
-            missing = target is None or target.deleted or target.channel_id != int(ref.get("channel_id") or channel.id)
-            if missing:
-                if ref.get("fail_if_not_exists", True):
-                    errors = FormErrors()
-                    errors.add(("message_reference",), "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message")
-                    raise ApiError.form(errors)
-                fields.pop("message_reference")
-        if is_empty_message(fields):
-            raise ApiError(400, 50006, "Cannot send an empty message")
-        nonce = fields.get("nonce")
-        if nonce is not None and fields.get("enforce_nonce"):
-            earlier = fake.message_for_nonce(channel.id, nonce)
-            if earlier is not None:
-                # Discord answers a retried send with the message it already created.
-                fake.nonce_hits.append(earlier)
-                return json_response(fake.message_json(earlier))
-        reply = fields.get("message_reference") is not None
-        flags = int(fields.get("flags") or 0) & CHANNEL_MESSAGE_FLAGS
-        msg_type = 19 if reply else 0  # REPLY
-        msg = fake.new_message(channel, fake.bot_user, fields, source="channel", flags=flags, msg_type=msg_type)
-        fake.remember_nonce(msg)
-        await fake.publish("MESSAGE_CREATE", msg)
-        return json_response(fake.message_json(msg))
-
-    async def get_messages(self, call: Call) -> web.Response:
-        """GET /channels/{id}/messages: newest first, with limit/before/after/around."""
-        channel = self.channel(call)
-        if channel.type != CHANNEL_DM:
-            self.require(channel, READ_MESSAGE_HISTORY)
-        try:
-            limit = int(call.query.get("limit", "50"))
-        except ValueError:
-            limit = 0
-        if not 1 <= limit <= 100:
-            errors = FormErrors()
-            errors.add(("limit",), "NUMBER_TYPE_MAX", "int value should be between 1 and 100.")
-            raise ApiError.form(errors)
-        history = self.fake.history(channel.id)  # oldest first
-        if "after" in call.query:
-            after = int(call.query["after"])
-            picked = [m for m in history if m.id > after][:limit]
-        elif "around" in call.query:
-            around = int(call.query["around"])
-            older = [m for m in history if m.id <= around][-((limit + 1) // 2) :]
-            newer = [m for m in history if m.id > around][: limit // 2]
-            picked = older + newer
-        else:
-            before = int(call.query["before"]) if "before" in call.query else None
-            pool = [m for m in history if before is None or m.id < before]
-            picked = pool[-limit:]
-        picked.sort(key=lambda m: m.id, reverse=True)
-        return json_response([self.fake.bot_view_json(m) for m in picked])
-
-    async def get_message(self, call: Call) -> web.Response:
-        """GET /channels/{id}/messages/{id}."""
-        channel = self.channel(call)
-        return json_response(self.fake.bot_view_json(self.channel_message(call, channel)))
-
-    async def edit_message(self, call: Call) -> web.Response:
-        """PATCH /channels/{id}/messages/{id} (only the bot's own messages)."""
-        channel = self.channel(call)
-        msg = self.channel_message(call, channel)
-        if msg.author.id != self.fake.bot_user.id:
-            raise ApiError(403, 50005, "Cannot edit a message authored by another user")
-        fields = self.message_fields(call, existing=msg)
-        if edit_leaves_empty(msg, fields):
-            raise ApiError(400, 50006, "Cannot send an empty message")
-        self.fake.apply_edit(msg, fields)
-        await self.fake.publish("MESSAGE_UPDATE", msg)
-        return json_response(self.fake.message_json(msg))
-
-    async def delete_message(self, call: Call) -> web.StreamResponse:
-        """DELETE /channels/{id}/messages/{id}."""
-        channel = self.channel(call)
-        msg = self.channel_message(call, channel)
-        if msg.author.id != self.fake.bot_user.id and channel.guild_id is not None:
-            self.require(channel, 1 << 13)  # MANAGE_MESSAGES
-        msg.deleted = True
-        await self.fake.publish("MESSAGE_DELETE", msg)
-        return no_content()
-
-    async def add_own_reaction(self, call: Call) -> web.StreamResponse:
-        """PUT .../reactions/{emoji}/@me."""
-        channel = self.channel(call)
-        msg = self.channel_message(call, channel)
-        await self.fake.add_reaction(channel.id, msg.id, call.params["emoji"], self.fake.bot_user)
-        return no_content()
-
-    async def remove_own_reaction(self, call: Call) -> web.StreamResponse:
-        """DELETE .../reactions/{emoji}/@me."""
-        channel = self.channel(call)
-        msg = self.channel_message(call, channel)
-        await self.fake.remove_reaction(channel.id, msg.id, call.params["emoji"], self.fake.bot_user)
-        return no_content()
-
-    # ---------------------------------------------------------------- guilds
-
-    def _guild(self, call: Call) -> FakeGuild:
-        guild = self.fake.guilds.get(int(call.params["guild_id"]))
-        if guild is None:
-            raise ApiError(404, 10004, "Unknown Guild")
-        return guild
-
-    async def get_guild(self, call: Call) -> web.Response:
-        """GET /guilds/{id} (REST shape: no channels or members)."""
-        data = guild_create_payload(self._guild(call))
-        for key in ("channels", "members", "threads", "presences", "voice_states", "joined_at", "member_count"):
-            data.pop(key, None)
-        return json_response(data)
-
-    async def get_guild_channels(self, call: Call) -> web.Response:
-        """GET /guilds/{id}/channels."""
-        return json_response([channel_payload(c) for c in self._guild(call).channels.values()])
-
-    async def get_guild_roles(self, call: Call) -> web.Response:
-        """GET /guilds/{id}/roles."""
-        return json_response([role_payload(r) for r in self._guild(call).roles.values()])
-
-    async def list_members(self, call: Call) -> web.Response:
-        """GET /guilds/{id}/members?limit&after."""
-        guild = self._guild(call)
-        after = int(call.query.get("after", "0"))
-        limit = int(call.query.get("limit", "1"))
-        members = sorted((m for m in guild.members.values() if m.user.id > after), key=lambda m: m.user.id)
-        return json_response([member_payload(m) for m in members[:limit]])
-
-    async def get_member(self, call: Call) -> web.Response:
-        """GET /guilds/{id}/members/{user}."""
-        member = self._guild(call).members.get(int(call.params["user_id"]))
-        if member is None:
-            raise ApiError(404, 10007, "Unknown Member")
-        return json_response(member_payload(member))
-
-    # -------------------------------------------------------------- commands
-
-    def _command_scope(self, call: Call) -> int | None:
-        self.check_application(call)
-        if "guild_id" not in call.params:
-            return None
-        guild_id = int(call.params["guild_id"])
-        if guild_id not in self.fake.guilds:
-            raise ApiError(403, 50001, "Missing Access")
-        return guild_id
-
-    def _store_commands(self, scope: int | None, commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        # Discord keeps a command's id when one with the same type and name is re-registered.
-        old = {(c.get("type", 1), c["name"]): int(c["id"]) for c in self.fake.commands.get(scope, [])}
-        stored = [
-            command_payload(
-                cmd,
-                command_id=old.get((cmd.get("type", 1), cmd["name"])) or self.fake.ids.next(),
-                application_id=self.fake.application_id,
-                guild_id=scope,
-                version=self.fake.ids.next(),
-            )
-            for cmd in commands
-        ]
-        self.fake.commands[scope] = stored
-        return stored
-
-    async def get_commands(self, call: Call) -> web.Response:
-        """GET application commands (global or guild)."""
-        return json_response(self.fake.commands.get(self._command_scope(call), []))
-
-    async def put_commands(self, call: Call) -> web.Response:
-        """PUT (bulk overwrite) application commands, as tree.sync() does."""
-        scope = self._command_scope(call)
-        errors = FormErrors()
-        validate_commands(call.body, errors)
-        if errors:
-            raise ApiError.form(errors)
-        self.fake.command_puts.append((scope, call.body))
-        return json_response(self._store_commands(scope, call.body))
-
-    async def upsert_command(self, call: Call) -> web.Response:
-        """POST one application command (create or replace by name)."""
-        scope = self._command_scope(call)
-        errors = FormErrors()
-        validate_commands([call.body], errors)
-        if errors:
-            raise ApiError.form(errors)
-        body = call.body
-        key = (body.get("type", 1), body["name"])
-        before = self.fake.commands.get(scope, [])
-        current = [c for c in before if (c.get("type", 1), c["name"]) != key]
-        existed = len(current) != len(before)
-        server_keys = ("id", "version", "application_id", "guild_id")
-        kept = [{k: v for k, v in c.items() if k not in server_keys} for c in current]
-        stored = self._store_commands(scope, kept + [body])
-        return json_response(stored[-1], 200 if existed else 201)
-
-    async def delete_command(self, call: Call) -> web.StreamResponse:
-        """DELETE one application command."""
-        scope = self._command_scope(call)
-        commands = self.fake.commands.get(scope, [])
-        remaining = [c for c in commands if c["id"] != call.params["command_id"]]
-        if len(remaining) == len(commands):
-            raise ApiError(404, 10063, "Unknown application command")
-        self.fake.commands[scope] = remaining
         return no_content()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .limits import FormErrors, is_empty_message, validate_choices, validate_modal
-from .rest import ApiError, Call, Router, edit_leaves_empty, json_response, no_content, truthy
+from .rest_routing import ApiError, Call, Router, edit_leaves_empty, json_response, no_content, truthy
 from .state import (
     FLAG_COMPONENTS_V2,
     FLAG_EPHEMERAL,

@@ -1,0 +1,45 @@
+"""Engagement events: the kinds PaperScout counts, and where handlers send them."""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from bot.state.events import EngagementEvent
+
+__all__ = ["DETAILS", "MENTION", "PAGE", "PAPER", "SEARCH", "SIMILAR", "EngagementEvent", "EventSink", "LoggingEventSink"]
+
+# Kinds a sink may receive; bot/core/trending.py weighs them per paper.
+SEARCH = "search"
+MENTION = "mention"
+PAGE = "page"
+DETAILS = "details"
+SIMILAR = "similar"
+PAPER = "paper"
+
+
+class EventSink(Protocol):
+    """Where engagement events go; implementations must not raise into handlers."""
+
+    def record(self, event: EngagementEvent) -> None:
+        """Take one event."""
+
+    def close(self) -> None:
+        """Flush and release whatever the sink holds."""
+
+
+class LoggingEventSink:
+    """A sink that writes one log line per event (the console's; the bot stores them with SqliteEventSink)."""
+
+    def __init__(self, logger: logging.Logger | None = None) -> None:
+        self._log = logger or logging.getLogger("paperscout.events")
+
+    def record(self, event: EngagementEvent) -> None:
+        """Log the event at INFO."""
+        self._log.info(
+            "event kind=%s guild=%s user=%s papers=%s query=%r",
+            event.kind, event.guild_id, event.user_id, ",".join(event.paper_ids), event.query,
+        )
+
+    def close(self) -> None:
+        """Nothing to flush."""

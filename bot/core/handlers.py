@@ -1,0 +1,241 @@
+"""What PaperScout does, independent of Discord: each handler validates, calls the domain, returns a Reply.
+
+The Discord cogs and the terminal console call the same handlers and only differ in how
+they render the Reply (bot/discord_app/embeds.py or bot/terminal/text_render.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Awaitable, Callable
+
+from bot.core import engagement as events
+from bot.core.card_text import cut
+from bot.core.engagement import EngagementEvent, EventSink
+from bot.core.errors import UserFacingError
+from bot.core.live_index import LiveIndex, Retriever
+from bot.core.ratelimit import SlidingWindowLimiter
+from bot.core.replies import ANSWER, HELP, PAPER_CARD, RESULTS, Card, Quote, Reply, Requester
+from corpus.clean import normalize_title
+from corpus.paper import Paper
+from retrieval.hybrid import clean_query
+from retrieval.types import Hit, QueryError, SearchResult
+
+log = logging.getLogger(__name__)
+
+MAX_COUNT = 10
+DEFAULT_COUNT = 5
+# /find fetches this many pages up front so paging never searches again.
+PAGES = 3
+MENTION_CARDS = 3
+WEAK_SHOWN = 3
+AUTOCOMPLETE_LIMIT = 25
+CHOICE_LIMIT = 100
+
+HELP_TEXT = """I find machine-learning papers in my corpus by topic or by question.
+
+**/find** `query` \u2014 ranked papers with a snippet, why they matched, and links.
+\u2003e.g. `/find implicit differentiation` or `/find faster sinkhorn count:3 private:true`
+**/paper** `title` \u2014 one paper in full (start typing and pick a title).
+**/similar** `title` \u2014 the papers nearest to one you know.
+**/trending** `days` \u2014 what this server is reading now.
+**/subscribe** `topic` \u2014 new papers on a topic, by DM (or into a channel: `channel:#papers`); \
+**/subscriptions**, **/unsubscribe** to manage them.
+**/help** \u2014 this message.
+**Mention me** with a question, e.g. `@PaperScout is there work on faster Sinkhorn?`, \
+and I reply with the best-matching sentence and the top 3 papers. DMs work too.
+
+On results, use \u25c0 / \u25b6 to page (only the person who searched can), and the menus to \
+open a paper's details or find similar ones. Searches are limited to a few per user every \
+half minute."""
+
+BeforeSearch = Callable[[], Awaitable[None]]
+
+
+def card_from_hit(hit: Hit, weak: bool = False) -> Card:
+    """Return the card model of a search hit."""
+    return Card(
+        paper=hit.paper,
+        rank=hit.rank,
+        sentence=hit.best_sentence,
+        matched_terms=hit.matched_terms,
+        similarity=hit.dense_similarity,
+        weak=weak,
+    )
+
+
+def _quoted(text: str, limit: int = 200) -> str:
+    return f"\u201c{cut(' '.join(text.split()), limit)}\u201d"
+
+
+class Handlers:
+    """PaperScout's commands over the live index, an event sink and a per-user rate limit."""
+
+    def __init__(self, index: LiveIndex, sink: EventSink, limiter: SlidingWindowLimiter | None = None) -> None:
+        self.index = index
+        self.sink = sink
+        self.limiter = limiter
+
+    # --- plumbing --------------------------------------------------------------------------
+
+    def _record(self, kind: str, who: Requester, paper_ids: tuple[str, ...] = (), query: str | None = None) -> None:
+        try:
+            self.sink.record(EngagementEvent(kind, who.user_id, who.guild_id, paper_ids, query))
+        except Exception:
+            # Counting engagement must never cost a user their answer.
+            log.exception("event sink failed on %s", kind)
+
+    def _admit(self, who: Requester) -> None:
+        if self.limiter is not None:
+            self.limiter.acquire(who.user_id)
+
+    @staticmethod
+    def _validate(query: str) -> tuple[str, str | None]:
+        """Return the query as retrieval will search it, and the note saying it was cut (if it was)."""
+        try:
+            return clean_query(query)
+        except QueryError as exc:
+            raise UserFacingError(str(exc)) from None
+
+    @staticmethod
+    async def _search(retriever: Retriever, query: str, k: int) -> SearchResult:
+        try:
+            return await asyncio.to_thread(retriever.search, query, k)
+        except QueryError as exc:
+            raise UserFacingError(str(exc)) from None
+
+    @staticmethod
+    def _resolve(retriever: Retriever, title_or_id: str) -> Paper | None:
+        """Return the paper an autocomplete value (an id) or a typed title names."""
+        value = (title_or_id or "").strip()
+        if not value:
+            return None
+        paper = retriever.get(value) or retriever.find_title(value)
+        if paper is not None:
+            return paper
+        key = normalize_title(value)
+        if not key:
+            return None
+        # A typed prefix that only one title starts with is unambiguous enough.
+        starts = [p for p in retriever.complete_titles(value, 2) if normalize_title(p.title).startswith(key)]
+        return starts[0] if len(starts) == 1 else None
+
+    async def _paper_or_error(self, retriever: Retriever, title_or_id: str) -> Paper:
+        paper = await asyncio.to_thread(self._resolve, retriever, title_or_id)
+        if paper is None:
+            raise UserFacingError(
+                f"I don't know a paper titled {_quoted(title_or_id, 100)}. "
+                "Pick a title from the suggestions, or search with /find."
+            )
+        return paper
+
+    # --- commands --------------------------------------------------------------------------
+
+    async def find(
+        self, who: Requester, query: str, count: int = DEFAULT_COUNT, *, before_search: BeforeSearch | None = None
+    ) -> Reply:
+        """Search and return ranked cards, `count` per page; `before_search` runs once admitted."""
+        text, note = self._validate(query)
+        count = max(1, min(int(count), MAX_COUNT))
+        self._admit(who)
+        if before_search is not None:
+            await before_search()
+        result = await self._search(self.index.current, text, count * PAGES)
+        note = note or result.note
+        hits = result.hits
+        if not hits:
+            self._record(events.SEARCH, who, (), result.query)
+            return Reply(RESULTS, f"I found nothing for {_quoted(result.query)}.", query=result.query, note=note)
+        if result.weak:
+            hits = hits[: min(count, WEAK_SHOWN)]
+            heading = (
+                f"Nothing in the corpus is close to {_quoted(result.query)}. "
+                "Here are the nearest few, marked as weak matches:"
+            )
+        else:
+            heading = f"Papers for {_quoted(result.query)}"
+        cards = tuple(card_from_hit(h, result.weak) for h in hits)
+        reply = Reply(
+            RESULTS, heading, cards, query=result.query, weak=result.weak, note=note, page_size=count
+        )
+        self._record(events.SEARCH, who, tuple(c.paper.id for c in reply.page(0)), result.query)
+        return reply
+
+    async def mention(self, who: Requester, question: str, *, before_search: BeforeSearch | None = None) -> Reply:
+        """Answer a free question: the best-matching sentence, then the top 3 cards."""
+        if not question or not question.strip():
+            return self.help()
+        text, note = self._validate(question)
+        self._admit(who)
+        if before_search is not None:
+            await before_search()
+        result = await self._search(self.index.current, text, MENTION_CARDS)
+        note = note or result.note
+        hits = result.hits[:MENTION_CARDS]
+        self._record(events.MENTION, who, tuple(h.paper.id for h in hits), result.query)
+        cards = tuple(card_from_hit(h, result.weak) for h in hits)
+        if not hits:
+            return Reply(ANSWER, "I found nothing on that in my corpus.", query=result.query, note=note)
+        if result.weak:
+            heading = "Nothing in my corpus is close to that. The nearest papers, marked as weak matches:"
+            return Reply(ANSWER, heading, cards, query=result.query, weak=True, note=note)
+        best = hits[0]
+        quote = Quote(best.best_sentence, best.paper.clean_title) if best.best_sentence else None
+        return Reply(ANSWER, "The closest I found:", cards, query=result.query, note=note, quote=quote)
+
+    async def paper(self, who: Requester, title: str) -> Reply:
+        """Return one paper in full, by autocomplete id or title."""
+        paper = await self._paper_or_error(self.index.current, title)
+        self._record(events.PAPER, who, (paper.id,), title)
+        return Reply(PAPER_CARD, "", (Card(paper=paper, full=True),), page_size=1)
+
+    async def details(self, who: Requester, paper_id: str) -> Reply:
+        """Return the full card of a paper picked from results."""
+        paper = await asyncio.to_thread(self.index.current.get, paper_id)
+        if paper is None:
+            raise UserFacingError("That paper is no longer in my corpus. Try /find again.")
+        self._record(events.DETAILS, who, (paper.id,))
+        return Reply(PAPER_CARD, "", (Card(paper=paper, full=True),), page_size=1, ephemeral=True)
+
+    async def similar(
+        self,
+        who: Requester,
+        title_or_id: str,
+        count: int = DEFAULT_COUNT,
+        *,
+        before_search: BeforeSearch | None = None,
+    ) -> Reply:
+        """Return the papers nearest to one paper."""
+        retriever = self.index.current
+        paper = await self._paper_or_error(retriever, title_or_id)
+        count = max(1, min(int(count), MAX_COUNT))
+        self._admit(who)
+        if before_search is not None:
+            await before_search()
+        try:
+            result = await asyncio.to_thread(retriever.similar, paper.id, count)
+        except QueryError as exc:
+            raise UserFacingError(str(exc)) from None
+        cards = tuple(card_from_hit(h) for h in result.hits)
+        self._record(events.SIMILAR, who, (paper.id, *(c.paper.id for c in cards)), paper.title)
+        heading = f"Papers similar to {_quoted(paper.clean_title or paper.title)}"
+        return Reply(RESULTS, heading, cards, query=paper.title, page_size=max(1, len(cards)))
+
+    def help(self) -> Reply:
+        """Return what the bot can do, with examples."""
+        return Reply(HELP, HELP_TEXT)
+
+    def record_page(self, who: Requester, reply: Reply, page: int) -> None:
+        """Count a page turn on a result list."""
+        self._record(events.PAGE, who, tuple(c.paper.id for c in reply.page(page)), reply.query)
+
+    async def complete(self, prefix: str) -> list[tuple[str, str]]:
+        """Return up to 25 (title, paper id) choices for what was typed so far."""
+        papers = await asyncio.to_thread(self.index.current.complete_titles, prefix or "", AUTOCOMPLETE_LIMIT)
+        choices = []
+        for paper in papers[:AUTOCOMPLETE_LIMIT]:
+            name = cut(paper.clean_title or paper.title, CHOICE_LIMIT) or paper.id
+            if len(paper.id) <= CHOICE_LIMIT:
+                choices.append((name, paper.id))
+        return choices

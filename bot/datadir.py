@@ -1,0 +1,77 @@
+"""Every file PaperScout keeps under PAPERSCOUT_DATA_DIR, named in one place.
+
+```
+corpus.json               the corpus store (papers, their listings and sources)
+bm25_terms.npz            the BM25 term index, fingerprinted against the corpus
+bm25_phrases.npz          the BM25 index of adjacent term pairs (phrase signal)
+vectors/                  the Chroma collection of paper and window vectors
+state.sqlite3             the bot's state: server settings, ledger, events, subscriptions
+discord-commands.sha256   hash of the slash commands last synced globally
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from retrieval.index import IndexPaths
+
+
+class DataDirError(RuntimeError):
+    """The data directory cannot be used; the message names it and what to do."""
+
+
+@dataclass(frozen=True)
+class DataDir:
+    """The layout of one data directory."""
+
+    root: Path
+
+    @property
+    def corpus(self) -> Path:
+        """Return the corpus store file."""
+        return self.root / "corpus.json"
+
+    @property
+    def vectors(self) -> Path:
+        """Return the Chroma directory."""
+        return self.root / "vectors"
+
+    @property
+    def state(self) -> Path:
+        """Return the bot's SQLite state file."""
+        return self.root / "state.sqlite3"
+
+    @property
+    def command_hash(self) -> Path:
+        """Return the file holding the hash of the last global command sync."""
+        return self.root / "discord-commands.sha256"
+
+    def index_paths(self) -> IndexPaths:
+        """Return where the corpus's BM25 files and vectors live."""
+        return IndexPaths(
+            bm25_terms=self.root / "bm25_terms.npz",
+            bm25_phrases=self.root / "bm25_phrases.npz",
+            vectors=self.vectors,
+        )
+
+    def has_corpus(self) -> bool:
+        """Return whether a corpus was built here before (else the first start builds and embeds it)."""
+        return self.corpus.exists()
+
+    def prepare(self) -> DataDir:
+        """Create the directory if needed; raise DataDirError if it is a file or cannot be created."""
+        if self.root.exists() and not self.root.is_dir():
+            raise DataDirError(
+                f"PAPERSCOUT_DATA_DIR {self.root} is a file, not a directory; "
+                "point PAPERSCOUT_DATA_DIR at a directory (it is created if missing)"
+            )
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DataDirError(
+                f"cannot create the data directory {self.root} ({exc.strerror or exc}); "
+                "point PAPERSCOUT_DATA_DIR at a writable directory"
+            ) from None
+        return self

@@ -1,0 +1,84 @@
+"""The state schema: ordered migrations, applied at open time and counted in `PRAGMA user_version`."""
+
+from __future__ import annotations
+
+# Each entry migrates the schema from version i to i + 1; never edit a shipped entry, append.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE guild_settings (
+            guild_id INTEGER PRIMARY KEY,
+            channel_id INTEGER,
+            post_time TEXT,
+            timezone TEXT,
+            enabled INTEGER NOT NULL DEFAULT 0 CHECK (enabled IN (0, 1)),
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE post_ledger (
+            guild_id INTEGER NOT NULL,
+            local_date TEXT NOT NULL,
+            channel_id INTEGER NOT NULL,
+            message_id INTEGER,
+            nonce TEXT NOT NULL,
+            status TEXT NOT NULL,
+            paper_ids TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (guild_id, local_date)
+        )""",
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            ts TEXT NOT NULL,
+            guild_id INTEGER,
+            user_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            paper_ids TEXT NOT NULL,
+            query TEXT
+        )""",
+        "CREATE INDEX events_guild_ts ON events (guild_id, ts)",
+        "CREATE INDEX events_ts ON events (ts)",
+        """CREATE TABLE subscriptions (
+            id INTEGER PRIMARY KEY,
+            guild_id INTEGER,
+            channel_id INTEGER,
+            user_id INTEGER NOT NULL,
+            topic TEXT NOT NULL,
+            paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX subscriptions_guild ON subscriptions (guild_id)",
+    ),
+    (
+        # 👍 button votes on trending cards: one per user, post and paper, so clicking twice counts once.
+        """CREATE TABLE votes (
+            message_id INTEGER NOT NULL,
+            paper_id TEXT NOT NULL,
+            user_id INTEGER NOT NULL,
+            guild_id INTEGER,
+            ts TEXT NOT NULL,
+            PRIMARY KEY (message_id, paper_id, user_id)
+        )""",
+        "CREATE INDEX votes_guild_ts ON votes (guild_id, ts)",
+        # 👍/🔥 reactions on a trending post; the post's ledger entry says which papers they count for.
+        """CREATE TABLE reactions (
+            message_id INTEGER NOT NULL,
+            user_id INTEGER NOT NULL,
+            emoji TEXT NOT NULL,
+            guild_id INTEGER,
+            ts TEXT NOT NULL,
+            PRIMARY KEY (message_id, user_id, emoji)
+        )""",
+        "CREATE INDEX reactions_guild_ts ON reactions (guild_id, ts)",
+        "CREATE INDEX post_ledger_message ON post_ledger (message_id)",
+        # Which case the post's header announced (trending, a fallback), so a resend after a crash says the same.
+        "ALTER TABLE post_ledger ADD COLUMN mode TEXT NOT NULL DEFAULT 'trending'",
+        # Which papers each subscription was sent, so a paper goes to a subscriber once.
+        """CREATE TABLE deliveries (
+            subscription_id INTEGER NOT NULL,
+            paper_id TEXT NOT NULL,
+            ts TEXT NOT NULL,
+            PRIMARY KEY (subscription_id, paper_id)
+        )""",
+        # Small facts that must survive a restart, e.g. the UTC day of the last fresh-paper refresh.
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,69 @@
+"""Replies -> plain terminal text, the console's counterpart of bot/discord_app/embeds.py."""
+
+from __future__ import annotations
+
+import textwrap
+
+from bot.core import card_text
+from bot.core.replies import HELP, Card, Reply
+
+WIDTH = 88
+SNIPPET_CHARS = 320
+
+
+def _wrap(text: str, indent: str = "   ") -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent) or [indent.rstrip()]
+
+
+def _marked(text: str, terms: tuple[str, ...]) -> str:
+    """Return `text` with matched words in *stars* (the terminal's bold)."""
+    return "".join(f"*{piece}*" if hit else piece for piece, hit in card_text.highlight(text, terms))
+
+
+def render_card(card: Card) -> str:
+    """Render one card as indented lines."""
+    paper = card.paper
+    title = paper.clean_title or paper.title
+    prefix = f"{card.rank}. " if card.rank is not None else ""
+    lines = [f"{prefix}{title}" + ("  [weak match]" if card.weak else "")]
+    url = card_text.title_url(paper)
+    if url:
+        lines.append(f"   {url}")
+    if card.full:
+        if paper.authors:
+            lines += _wrap("by " + ", ".join(paper.authors))
+        lines += _wrap(paper.clean_abstract or paper.abstract or "(no abstract)")
+    elif card.sentence:
+        text = card_text.snippet(card.sentence, card.matched_terms, SNIPPET_CHARS)
+        lines += _wrap(f"\u201c{_marked(text, card.matched_terms)}\u201d")
+    if card.why:
+        lines += _wrap(f"why: {card.why}")
+    for link in card_text.shown_links(paper):
+        if link.url != url:
+            lines.append(f"   {link.label}: {link.url}")
+    listed = card_text.listings_line(paper)
+    if listed:
+        lines.append(f"   listed: {listed}")
+    return "\n".join(lines)
+
+
+def render(reply: Reply, page: int = 0) -> str:
+    """Render a reply (one page of it) as terminal text."""
+    if reply.kind == HELP:
+        return reply.text.replace("**", "")
+    lines: list[str] = []
+    if reply.text:
+        lines.append(reply.text)
+    if reply.quote is not None:
+        lines += _wrap(f"\u201c{reply.quote.sentence}\u201d", "  > ")
+        lines.append(f"  \u2014 from {reply.quote.title}")
+    if reply.note:
+        lines.append(f"({reply.note})")
+    if reply.pages > 1:
+        lines.append(f"page {page + 1} of {reply.pages} (/more for the next)")
+    if lines:
+        lines.append("")
+    for card in reply.page(page):
+        lines.append(render_card(card))
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
