@@ -38,22 +38,23 @@ def _warm_up(retriever: HybridRetriever) -> None:
 
 
 def build_scheduler(settings: Settings, bot: PaperScoutBot, index: LiveIndex, services: Services, state: State) -> Scheduler:
-    """Wire the daily jobs: fresh papers into the store and index, subscriptions, the trending post."""
+    """Wire the daily jobs: the index kept in step with the store, fresh papers, subscriptions, the trending post."""
     from bot.core.fresh_papers import FreshPapers
+    from bot.core.index_sync import IndexSync
     from bot.core.scheduler import Scheduler
     from bot.discord_app.subscription_delivery import deliver_new_papers
     from bot.discord_app.trending_post import TrendingPoster
+    from bot.services import build_index
     from corpus.sources.refresh import Refresher
-    from retrieval.index import open_retriever
 
+    def rebuild() -> tuple[HybridRetriever, int]:
+        # lock_wait=0: while another process writes the vectors, keep serving and retry next tick.
+        retriever, _, revision = build_index(services.data_dir, services.store, services.encoder, lock_wait=0)
+        return retriever, revision
+
+    sync = IndexSync(index, services.store.revision, rebuild, services.revision)
     hf_config, arxiv_config = settings.source_configs()
-    fresh = FreshPapers(
-        services.store,
-        Refresher(services.store, hf_config, arxiv_config),
-        # Re-opening the index embeds only the papers whose vectors are not stored yet.
-        reindex=lambda papers: open_retriever(papers, services.data_dir.index_paths(), services.encoder),
-        publish=index.publish,
-    )
+    fresh = FreshPapers(Refresher(services.store, hf_config, arxiv_config), sync.sync)
 
     async def deliver(now: datetime) -> object:
         # The scheduler calls this after the refresh published the new index, so new papers are searchable.
@@ -64,6 +65,7 @@ def build_scheduler(settings: Settings, bot: PaperScoutBot, index: LiveIndex, se
         state.meta,
         TrendingPoster(bot, state.ledger, state.events, index),
         prune=state.prune,
+        sync_index=sync.sync,
         refresh=fresh.refresh,
         deliver=deliver,
         refresh_time=settings.refresh_time,
@@ -80,7 +82,7 @@ def _open(settings: Settings) -> tuple[State, Services]:
     # Open the state first: a corrupt file should stop start-up before the slow index work.
     state = State.open(data_dir.state)
     try:
-        first_build = not data_dir.has_corpus()
+        first_build = not data_dir.has_index()
         if first_build:
             log.info("no index in %s yet: building it before connecting (embedding every paper takes a minute or more)", data_dir.root)
         else:
@@ -146,6 +148,8 @@ async def serve(settings: Settings) -> int:
             log.error("Discord refused the intents the bot asked for")
         elif error is not None:
             log.error("the Discord client stopped", exc_info=error)
+        code = 1
+    if bot.fatal_error is not None:
         code = 1
     stop_task.cancel()
     await bot.close()

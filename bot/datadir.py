@@ -1,10 +1,12 @@
 """Every file PaperScout keeps under PAPERSCOUT_DATA_DIR, named in one place.
 
 ```
-corpus.json               the corpus store (papers, their listings and sources)
+corpus.sqlite3            the corpus store of record (papers, listings, sources, ingest log; WAL)
+corpus.json               the JSON store of earlier versions: imported once, then kept as a backup
 bm25_terms.npz            the BM25 term index, fingerprinted against the corpus
 bm25_phrases.npz          the BM25 index of adjacent term pairs (phrase signal)
 vectors/                  the Chroma collection of paper and window vectors
+vectors.lock              held by the one process using vectors/ at a time
 state.sqlite3             the bot's state: server settings, ledger, events, subscriptions
 discord-commands.sha256   hash of the slash commands last synced globally
 ```
@@ -30,7 +32,12 @@ class DataDir:
 
     @property
     def corpus(self) -> Path:
-        """Return the corpus store file."""
+        """Return the corpus store (SQLite)."""
+        return self.root / "corpus.sqlite3"
+
+    @property
+    def legacy_corpus(self) -> Path:
+        """Return the JSON corpus of earlier versions (imported once if present)."""
         return self.root / "corpus.json"
 
     @property
@@ -54,11 +61,12 @@ class DataDir:
             bm25_terms=self.root / "bm25_terms.npz",
             bm25_phrases=self.root / "bm25_phrases.npz",
             vectors=self.vectors,
+            vectors_lock=self.root / "vectors.lock",
         )
 
-    def has_corpus(self) -> bool:
-        """Return whether a corpus was built here before (else the first start builds and embeds it)."""
-        return self.corpus.exists()
+    def has_index(self) -> bool:
+        """Return whether vectors were stored here before (else the first start embeds every paper)."""
+        return self.vectors.exists()
 
     def prepare(self) -> DataDir:
         """Create the directory if needed; raise DataDirError if it is a file or cannot be created."""

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 
 from bot.datadir import DataDir
 from corpus.ingest import open_corpus
+from corpus.paper import Paper
 from corpus.store import CorpusStore
 from retrieval.encoder import Encoder, MiniLMEncoder
 from retrieval.hybrid import HybridRetriever
-from retrieval.index import open_retriever
+from retrieval.index import open_index
+from retrieval.vectors import ReconcileReport, texts_of, vector_digest
 
 log = logging.getLogger(__name__)
 
@@ -23,17 +26,73 @@ class Services:
     store: CorpusStore
     retriever: HybridRetriever
     encoder: Encoder
+    report: ReconcileReport
+    # The store's revision the retriever was built from.
+    revision: int
+
+
+def open_store(data_dir: DataDir, *, readonly: bool = False) -> CorpusStore:
+    """Open the corpus store (importing an old corpus.json once; seeding the shipped pages unless read-only)."""
+    if not readonly:
+        data_dir.prepare()
+    return open_corpus(data_dir.corpus, legacy_json=data_dir.legacy_corpus, readonly=readonly)
+
+
+def _say_waiting() -> None:
+    print("waiting for another PaperScout process that is writing the vectors...", file=sys.stderr, flush=True)
+
+
+def build_index(
+    data_dir: DataDir,
+    store: CorpusStore,
+    encoder: Encoder,
+    *,
+    progress: bool = False,
+    lock_wait: float | None = None,
+) -> tuple[HybridRetriever, ReconcileReport, int]:
+    """Reconcile the vectors with the store's papers and return a retriever, its report and revision."""
+    revision = 0
+
+    def papers() -> list[Paper]:
+        # Read once the vector lock is held (see open_index); the revision first, so it never overstates.
+        nonlocal revision
+        revision = store.revision()
+        return store.papers()
+
+    def follow(report: ReconcileReport) -> None:
+        # The store's record of what is indexed follows what the vector store was found to hold.
+        marks, complete = store.indexed(), report.complete
+        stale = [pid for pid in marks if pid not in complete]
+        if stale:
+            store.forget_indexed(stale)
+        store.record_indexed({pid: digest for pid, digest in complete.items() if marks.get(pid) != digest})
+
+    opened = open_index(
+        papers, data_dir.index_paths(), encoder,
+        progress=progress, on_indexed=store.record_indexed, on_reconciled=follow, lock_wait=lock_wait,
+        on_lock_wait=_say_waiting if progress else None,
+    )
+    return opened.retriever, opened.report, revision
 
 
 def open_services(
-    data_dir: DataDir, encoder: Encoder | None = None, progress: bool = False, store: CorpusStore | None = None
+    data_dir: DataDir,
+    encoder: Encoder | None = None,
+    progress: bool = False,
+    store: CorpusStore | None = None,
+    lock_wait: float | None = None,
 ) -> Services:
     """Open (building on first use) the corpus and its index in `data_dir`.
 
     A caller that already holds the corpus store (after an ingest) passes it as `store`.
     """
-    data_dir.prepare()
     encoder = encoder or MiniLMEncoder()
-    store = store if store is not None else open_corpus(data_dir.corpus)
-    retriever = open_retriever(store.papers(), data_dir.index_paths(), encoder, progress=progress)
-    return Services(data_dir=data_dir, store=store, retriever=retriever, encoder=encoder)
+    store = store if store is not None else open_store(data_dir)
+    retriever, report, revision = build_index(data_dir, store, encoder, progress=progress, lock_wait=lock_wait)
+    return Services(data_dir, store, retriever, encoder, report, revision)
+
+
+def indexed_count(store: CorpusStore) -> int:
+    """Return how many papers the store records as fully indexed with their current texts."""
+    marks = store.indexed()
+    return sum(1 for paper in store.papers() if marks.get(paper.id) == vector_digest(texts_of(paper)))

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from corpus.pages import PageError, parse_page
-from corpus.records import Candidate, normalize_arxiv_id
+from corpus.records import Candidate, normalize_arxiv_id, not_a_paper
+from corpus.sqlite_store import SqliteCorpusStore
 from corpus.store import AddReport, CorpusStore
+
+log = logging.getLogger(__name__)
 
 SHIPPED_PAGES = Path(__file__).resolve().parent / "pages"
 
@@ -63,6 +67,9 @@ def candidate_from_record(record: Any, source: str, rank: int) -> Candidate:
         abstract = ""
     if not isinstance(abstract, str):
         raise ValueError("'abstract' must be a string")
+    reason = not_a_paper(title, abstract)
+    if reason is not None:
+        raise ValueError(f"does not look like a paper: {reason}")
     repo = record.get("github_repo") or record.get("githubRepo")
     return Candidate(
         title=" ".join(title.split()),
@@ -92,10 +99,20 @@ def read_jsonl(path: Path, problems: list[str]) -> list[Candidate]:
     return candidates
 
 
-def read_page(path: Path) -> list[Candidate]:
-    """Return the candidates of a saved paper page; raise PageError if it holds none."""
-    listings = parse_page(path.read_text(encoding="utf-8", errors="replace"))
-    return [Candidate(title=item.title, abstract=item.abstract, source=path.stem, rank=item.rank) for item in listings]
+def read_page(path: Path, problems: list[str] | None = None) -> list[Candidate]:
+    """Return the candidates of a saved paper page; raise PageError if it holds none.
+
+    A listing that does not look like a paper is skipped, its reason added to `problems`.
+    """
+    candidates = []
+    for item in parse_page(path.read_text(encoding="utf-8", errors="replace")):
+        reason = not_a_paper(item.title, item.abstract)
+        if reason is not None:
+            if problems is not None:
+                problems.append(f"{path}: #{item.rank} \u201c{item.title[:80]}\u201d: skipped: does not look like a paper: {reason}")
+            continue
+        candidates.append(Candidate(title=item.title, abstract=item.abstract, source=path.stem, rank=item.rank))
+    return candidates
 
 
 def ingest_paths(store: CorpusStore, paths: list[Path], now: str | None = None) -> IngestReport:
@@ -110,14 +127,16 @@ def ingest_paths(store: CorpusStore, paths: list[Path], now: str | None = None) 
                 if not candidates and len(report.problems) == before:
                     report.problems.append(f"{path}: no papers found")
             else:
-                candidates = read_page(path)
+                candidates = read_page(path, report.problems)
         except PageError as exc:
             report.problems.append(f"{path}: {exc}")
             continue
         except OSError as exc:
             report.problems.append(f"{path}: cannot read ({exc.strerror or exc})")
             continue
-        report.absorb(store.add(candidates, now=now))
+        if candidates:
+            # One transaction per file: a file is stored whole or not at all.
+            report.absorb(store.add(candidates, now=now, origin=f"ingest {path.name}"))
     return report
 
 
@@ -126,10 +145,14 @@ def shipped_pages() -> list[Path]:
     return sorted(SHIPPED_PAGES.glob("*.txt"))
 
 
-def open_corpus(path: Path) -> CorpusStore:
-    """Open the store at `path`, building it from the shipped pages the first time."""
-    store = CorpusStore.open(path)
-    if len(store) == 0:
-        ingest_paths(store, shipped_pages())
-        store.save()
+def open_corpus(path: Path, *, legacy_json: Path | None = None, seed: bool = True, readonly: bool = False) -> CorpusStore:
+    """Open the store at `path`, importing `legacy_json` once and seeding the shipped pages into an empty store.
+
+    `readonly` (for commands that only look) never writes, and so never seeds.
+    """
+    store = SqliteCorpusStore.open(path, legacy_json=legacy_json, readonly=readonly)
+    if seed and not readonly and len(store) == 0:
+        report = ingest_paths(store, shipped_pages())
+        for problem in report.problems:
+            log.warning("%s", problem)
     return store

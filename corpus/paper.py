@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 
@@ -52,6 +53,11 @@ class Paper:
         if not self.clean_abstract:
             return self.clean_title
         return f"{self.clean_title}. {self.clean_abstract}"
+
+    @property
+    def content_digest(self) -> str:
+        """Return a digest of everything the index is built from (cleaned title and abstract)."""
+        return hashlib.sha1(f"{self.clean_title}\x1f{self.clean_abstract}".encode("utf-8")).hexdigest()
 
     @property
     def sources(self) -> tuple[str, ...]:

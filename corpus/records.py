@@ -34,6 +34,22 @@ class Candidate:
         object.__setattr__(self, "arxiv_id", normalize_arxiv_id(self.arxiv_id))
 
 
+# An abstract of fewer words is not an abstract ("TBD", "See the paper."): such a record is not ingested.
+MIN_ABSTRACT_WORDS = 6
+
+
+def not_a_paper(title: str, abstract: str) -> str | None:
+    """Return why a record does not look like a paper (no title, no abstract, too short), else None."""
+    if not title.strip():
+        return "no title"
+    words = len(abstract.split())
+    if words == 0:
+        return "no abstract"
+    if words < MIN_ABSTRACT_WORDS:
+        return f"abstract shorter than a sentence ({words} word{'s' if words != 1 else ''})"
+    return None
+
+
 def normalize_arxiv_id(raw: str | None) -> str | None:
     """Return a bare arXiv id without URL, prefix or version suffix, or None if it is not one."""
     if not raw or not isinstance(raw, str):

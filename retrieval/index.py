@@ -1,4 +1,4 @@
-"""Build a ready HybridRetriever from papers: BM25 in memory, vectors synced with Chroma."""
+"""Build a ready HybridRetriever from papers: BM25 in memory, vectors reconciled with Chroma under its lock."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Sequence
 
 from corpus.paper import Paper
 from retrieval.bm25 import BM25Index, BM25Params
@@ -13,7 +14,8 @@ from retrieval.bm25_files import fingerprint, load_index, save_index
 from retrieval.encoder import Encoder
 from retrieval.hybrid import FusionConfig, HybridRetriever
 from retrieval.tokenize import phrases, tokenize
-from retrieval.vectors import ChromaVectors
+from retrieval.vector_lock import vector_lock
+from retrieval.vectors import ChromaVectors, ReconcileReport
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,16 @@ class IndexPaths:
     bm25_terms: Path
     bm25_phrases: Path
     vectors: Path
+    # Held by whichever process uses the vector store (see vector_lock.py).
+    vectors_lock: Path
+
+
+@dataclass(frozen=True)
+class OpenedIndex:
+    """A ready retriever and what reconciling its vectors did."""
+
+    retriever: HybridRetriever
+    report: ReconcileReport
 
 
 def bm25_text(paper: Paper, title_repeats: int) -> str:
@@ -53,25 +65,56 @@ def open_bm25(papers: list[Paper], paths: IndexPaths, title_repeats: int) -> tup
     return terms, pairs
 
 
-def open_retriever(
-    papers: list[Paper],
+def open_index(
+    papers: Sequence[Paper] | Callable[[], Sequence[Paper]],
     paths: IndexPaths,
     encoder: Encoder,
     config: FusionConfig = FusionConfig(),
+    *,
     progress: bool = False,
-) -> HybridRetriever:
-    """Load or build the indexes of `papers` at `paths` and return a retriever.
+    on_indexed: Callable[[dict[str, str]], None] | None = None,
+    on_reconciled: Callable[[ReconcileReport], None] | None = None,
+    lock_wait: float | None = None,
+    on_lock_wait: Callable[[], None] | None = None,
+) -> OpenedIndex:
+    """Load or build the indexes of `papers` at `paths`: vectors reconciled, BM25 from its files.
 
-    Only papers that are new or changed are embedded.
+    Only papers whose vectors are missing, partial or stale are embedded, and vectors of
+    papers not in `papers` are removed. The vector store is used only while holding its
+    lock (`lock_wait` seconds at most; VectorLockBusy after that). Give `papers` as a
+    function to read them from a shared store once the lock is held: a list read before
+    could miss papers another process committed and embedded meanwhile, and their vectors
+    would be taken for those of removed papers.
     """
     started = time.perf_counter()
+    with vector_lock(paths.vectors_lock, lock_wait, on_lock_wait):
+        papers = list(papers() if callable(papers) else papers)
+        with ChromaVectors(paths.vectors, encoder) as store:
+            report = store.reconcile(papers, progress=progress, on_indexed=on_indexed)
+            if on_reconciled is not None:
+                # Still under the lock: no other process can change the vectors before this hears of them.
+                on_reconciled(report)
+            matrix = store.load(papers)
+    vectors_s = time.perf_counter() - started
     bm25, phrase_index = open_bm25(papers, paths, config.title_repeats)
-    bm25_s = time.perf_counter() - started
-    store = ChromaVectors(paths.vectors, encoder)
-    embedded = store.sync(papers, progress=progress)
-    matrix = store.load([p.id for p in papers])
     log.info(
-        "index ready: %d papers, BM25 ready in %.2fs, %d papers embedded, %.1fs in all",
-        len(papers), bm25_s, embedded, time.perf_counter() - started,
+        "index ready: %d papers, %d embedded, vectors ready in %.2fs, %.1fs in all",
+        len(papers), len(report.embedded), vectors_s, time.perf_counter() - started,
     )
-    return HybridRetriever(papers, bm25, matrix, encoder, config, phrase_index=phrase_index)
+    retriever = HybridRetriever(papers, bm25, matrix, encoder, config, phrase_index=phrase_index)
+    return OpenedIndex(retriever, report)
+
+
+def open_retriever(papers: list[Paper], paths: IndexPaths, encoder: Encoder, config: FusionConfig = FusionConfig(), progress: bool = False) -> HybridRetriever:
+    """Return a ready retriever over `papers` (open_index without its report)."""
+    return open_index(papers, paths, encoder, config, progress=progress).retriever
+
+
+def set_aside_vectors(paths: IndexPaths, lock_wait: float | None = None) -> Path | None:
+    """Move the vector store aside (kept for inspection), under its lock; return where, or None if absent."""
+    with vector_lock(paths.vectors_lock, lock_wait):
+        if not paths.vectors.exists():
+            return None
+        target = paths.vectors.with_name(f"{paths.vectors.name}.set-aside-{time.strftime('%Y%m%d-%H%M%S')}")
+        paths.vectors.rename(target)
+        return target

@@ -1,13 +1,16 @@
-"""Paper embeddings persisted in a Chroma collection, embedded once and reused.
+"""Paper embeddings persisted in a Chroma collection, reconciled with the papers they belong to.
 
 Each paper has one vector for "title. abstract" and a few for sentence windows. Every
-record carries a hash of the text it embeds, so only new or changed papers are embedded;
-the collection's metadata names the model and the embedding-text version, and a change of
-either re-embeds everything.
+record carries the paper id and a digest of all the texts embedded for that paper, so a
+reconcile can tell, from the store itself, which papers are complete, which are missing,
+partial (a crash between writes) or stale (changed text), and which are gone. The
+collection's metadata names the model and the embedding-text version; a change of either
+re-embeds everything.
 
-Search runs exactly over the vectors held in memory (a matrix product): at 87k papers it
-is milliseconds, and fusion needs the dense score of every BM25 candidate too, which an
-approximate nearest-neighbour query would not give.
+Reads are paged or targeted by ids, never "everything at once": Chroma's SQLite backend
+refuses a query with more variables than SQLite allows (about 32k rows).
+
+Search runs exactly over the vectors held in memory (a matrix product); see hybrid.py.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from corpus.failpoints import crash_point
 from corpus.paper import Paper
 from retrieval.encoder import Encoder
 from retrieval.sentences import STRIDE, WINDOW, windows
@@ -30,11 +35,16 @@ log = logging.getLogger(__name__)
 # Bump when what gets embedded changes (text layout, window size): everything re-embeds.
 TEXT_VERSION = f"title-abstract+windows{WINDOW}s{STRIDE}-v1"
 COLLECTION = "paper_vectors"
-_BATCH = 2000
+DIM = 384
+# Records per Chroma read or delete: well under SQLite's variable limit.
+PAGE = 2000
+# Papers embedded and written together; a crash loses at most this many papers' work.
+CHUNK = 32
+REPAIR_HINT = "run `paperscout reindex` to rebuild the vectors from the corpus store"
 
 
 class VectorStoreError(RuntimeError):
-    """The vector store on disk cannot be opened."""
+    """The vector store on disk cannot be used; the message names it and the command that repairs it."""
 
 
 @dataclass(frozen=True)
@@ -46,16 +56,33 @@ class VectorMatrix:
     window_owner: np.ndarray
 
 
-def _texts_of(paper: Paper) -> list[str]:
+@dataclass(frozen=True)
+class ReconcileReport:
+    """What a reconcile did: papers embedded (new, or repaired), vectors of gone papers removed."""
+
+    embedded: tuple[str, ...] = ()
+    repaired: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    complete: Mapping[str, str] = field(default_factory=dict)
+
+
+def texts_of(paper: Paper) -> list[str]:
+    """Return what is embedded for a paper: the whole text, then its sentence windows."""
     return [paper.text, *windows(paper.clean_title, paper.clean_abstract)]
 
 
-def _digest(texts: list[str]) -> str:
+def vector_digest(texts: Sequence[str]) -> str:
+    """Return the digest every vector record of a paper carries: of all its embedded texts."""
     return hashlib.sha1("\x1f".join(texts).encode("utf-8")).hexdigest()
 
 
+def record_ids(paper_id: str, count: int) -> list[str]:
+    """Return the Chroma ids of a paper's `count` vectors (the doc vector first)."""
+    return [f"{paper_id}#doc", *(f"{paper_id}#w{i}" for i in range(1, count))]
+
+
 class ChromaVectors:
-    """The embeddings of a corpus, persisted in Chroma under `path`."""
+    """The embeddings of a corpus in Chroma under `path`; open it only while holding the vector lock."""
 
     def __init__(self, path: Path, encoder: Encoder) -> None:
         import chromadb
@@ -63,21 +90,34 @@ class ChromaVectors:
 
         self.encoder = encoder
         self.path = Path(path)
+        self._client = None
         try:
-            self._client = chromadb.PersistentClient(
-                path=str(self.path),
-                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True),
-            )
-            self._collection = self._open_collection()
-        except Exception as exc:  # Chroma raises many kinds on a damaged directory
-            raise self._damaged("open", exc) from exc
+            with self._chroma("open"):
+                self._client = chromadb.PersistentClient(
+                    path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+                )
+                self._collection = self._open_collection()
+        except VectorStoreError:
+            # Chroma caches a client's system per path, half-built ones too: forget it, so the next
+            # open of this path (e.g. after `reindex` set the damaged directory aside) starts clean.
+            from chromadb.api.shared_system_client import SharedSystemClient
 
-    def _damaged(self, doing: str, exc: Exception) -> VectorStoreError:
-        first_line = (str(exc).strip().splitlines() or [""])[0][:200]
-        return VectorStoreError(
-            f"cannot {doing} the vector store at {self.path} ({exc.__class__.__name__}: {first_line}); "
-            "delete that directory to rebuild it"
-        )
+            self.close()
+            SharedSystemClient.clear_system_cache()
+            raise
+
+    def __enter__(self) -> ChromaVectors:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the client, so the next open (in this or another process) reads the files afresh."""
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                self._client.close()
+        self._client = None
 
     @contextlib.contextmanager
     def _chroma(self, doing: str) -> Iterator[None]:
@@ -86,8 +126,11 @@ class ChromaVectors:
             yield
         except VectorStoreError:
             raise
-        except Exception as exc:
-            raise self._damaged(doing, exc) from exc
+        except Exception as exc:  # Chroma raises many kinds on a damaged directory
+            first_line = (str(exc).strip().splitlines() or [""])[0][:200]
+            raise VectorStoreError(
+                f"cannot {doing} the vector store at {self.path} ({exc.__class__.__name__}: {first_line}); {REPAIR_HINT}"
+            ) from exc
 
     def _open_collection(self):
         signature = {"model": self.encoder.name, "text_version": TEXT_VERSION}
@@ -101,79 +144,128 @@ class ChromaVectors:
             self._client.delete_collection(COLLECTION)
         # embedding_function=None: Chroma must never load its own default model (it downloads).
         return self._client.create_collection(
-            COLLECTION,
-            embedding_function=None,
-            configuration={"hnsw": {"space": "cosine"}},
-            metadata=signature,
+            COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}, metadata=signature
         )
 
-    def _stored(self) -> dict[str, str]:
-        """Return paper id -> digest of what is stored for it."""
-        with self._chroma("read"):
-            got = self._collection.get(where={"kind": "doc"}, include=["metadatas"])
-        return {m["paper_id"]: m["digest"] for m in got["metadatas"]}
+    def clear(self) -> None:
+        """Drop every vector (for a full rebuild)."""
+        with self._chroma("clear"):
+            self._client.delete_collection(COLLECTION)
+            self._collection = self._open_collection()
 
-    def sync(self, papers: list[Paper], progress: bool = False) -> int:
-        """Embed papers that are new or changed, drop vectors of papers gone; return how many were embedded."""
-        stored = self._stored()
-        wanted = {p.id for p in papers}
-        gone = [pid for pid in stored if pid not in wanted]
+    def stored(self) -> dict[str, dict[str, list[str]]]:
+        """Return paper id -> digest -> record ids, read page by page."""
+        out: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        offset = 0
+        while True:
+            with self._chroma("read"):
+                got = self._collection.get(include=["metadatas"], limit=PAGE, offset=offset)
+            ids = got["ids"]
+            for record_id, meta in zip(ids, got["metadatas"] or [{}] * len(ids)):
+                meta = meta or {}
+                out[str(meta.get("paper_id", record_id.partition("#")[0]))][str(meta.get("digest", ""))].append(record_id)
+            if len(ids) < PAGE:
+                return out
+            offset += len(ids)
+
+    def _delete(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), PAGE):
+            with self._chroma("update"):
+                self._collection.delete(ids=ids[start:start + PAGE])
+
+    def reconcile(
+        self,
+        papers: Sequence[Paper],
+        *,
+        progress: bool = False,
+        on_indexed: Callable[[dict[str, str]], None] | None = None,
+    ) -> ReconcileReport:
+        """Make the store hold exactly the complete, current vectors of `papers`; embed only what is missing.
+
+        A paper is complete when all its records carry its current digest and their number
+        is its number of texts. Anything else of it is deleted and re-embedded. Vectors of
+        papers not in `papers` are deleted. Work is written in chunks, so an interrupted
+        reconcile resumes where it stopped; `on_indexed` hears of each chunk once written.
+        """
+        stored = self.stored()
+        complete: dict[str, str] = {}
         todo: list[tuple[Paper, list[str], str]] = []
+        stale_ids: list[str] = []
+        repaired: list[str] = []
         for paper in papers:
-            texts = _texts_of(paper)
-            digest = _digest(texts)
-            if stored.get(paper.id) != digest:
-                todo.append((paper, texts, digest))
-        with self._chroma("update"):
-            for pid in gone + [p.id for p, _, _ in todo if p.id in stored]:
-                self._collection.delete(where={"paper_id": pid})
-        if not todo:
-            return 0
-        flat = [(paper, i, text, digest) for paper, texts, digest in todo for i, text in enumerate(texts)]
-        log.info("embedding %d papers (%d texts)", len(todo), len(flat))
-        vectors = self.encoder.encode([text for _, _, text, _ in flat], progress=progress)
-        for start in range(0, len(flat), _BATCH):
-            chunk = flat[start:start + _BATCH]
-            with self._chroma("write"):
-                self._collection.upsert(
-                    ids=[f"{paper.id}#{'doc' if i == 0 else f'w{i}'}" for paper, i, _, _ in chunk],
-                    embeddings=vectors[start:start + len(chunk)],
-                    metadatas=[
-                        {"paper_id": paper.id, "kind": "doc" if i == 0 else "window", "digest": digest}
-                        for paper, i, _, digest in chunk
-                    ],
-                )
-        return len(todo)
+            texts = texts_of(paper)
+            digest = vector_digest(texts)
+            have = stored.pop(paper.id, {})
+            if set(have) == {digest} and len(have[digest]) == len(texts):
+                complete[paper.id] = digest
+                continue
+            if have:
+                repaired.append(paper.id)
+                stale_ids += [rid for rids in have.values() for rid in rids]
+            todo.append((paper, texts, digest))
+        gone = sorted(stored)
+        self._delete(stale_ids + [rid for pid in gone for rids in stored[pid].values() for rid in rids])
+        if todo:
+            log.info("embedding %d papers (%d repaired), removing the vectors of %d gone", len(todo), len(repaired), len(gone))
+            self._embed(todo, progress, complete, on_indexed)
+        return ReconcileReport(tuple(p.id for p, _, _ in todo), tuple(repaired), tuple(gone), complete)
 
-    def load(self, paper_ids: Iterable[str]) -> VectorMatrix:
-        """Return the stored vectors aligned with `paper_ids` (row i = paper_ids[i])."""
-        row = {pid: i for i, pid in enumerate(paper_ids)}
-        with self._chroma("read"):
-            got = self._collection.get(include=["embeddings", "metadatas"])
-        dim = 384
-        doc = np.zeros((len(row), dim), dtype=np.float32)
+    def _embed(
+        self,
+        todo: list[tuple[Paper, list[str], str]],
+        progress: bool,
+        complete: dict[str, str],
+        on_indexed: Callable[[dict[str, str]], None] | None,
+    ) -> None:
+        from tqdm import tqdm
+
+        with tqdm(total=len(todo), desc="Embedding papers", unit="paper", disable=not progress, dynamic_ncols=True) as bar:
+            for start in range(0, len(todo), CHUNK):
+                chunk = todo[start:start + CHUNK]
+                flat = [(paper, i, text, digest) for paper, texts, digest in chunk for i, text in enumerate(texts)]
+                vectors = self.encoder.encode([text for _, _, text, _ in flat])
+                crash_point("embedding")
+                with self._chroma("write"):
+                    self._collection.upsert(
+                        ids=[f"{paper.id}#{'doc' if i == 0 else f'w{i}'}" for paper, i, _, _ in flat],
+                        embeddings=vectors,
+                        metadatas=[
+                            {"paper_id": paper.id, "kind": "doc" if i == 0 else "window", "digest": digest}
+                            for paper, i, _, digest in flat
+                        ],
+                    )
+                crash_point("vectors-written")
+                written = {paper.id: digest for paper, _, digest in chunk}
+                complete.update(written)
+                if on_indexed is not None:
+                    on_indexed(written)
+                bar.update(len(chunk))
+
+    def load(self, papers: Sequence[Paper]) -> VectorMatrix:
+        """Return the stored vectors of `papers` (row i = papers[i]), read by id in pages."""
+        row = {paper.id: i for i, paper in enumerate(papers)}
+        wanted = [rid for paper in papers for rid in record_ids(paper.id, len(texts_of(paper)))]
+        doc = np.zeros((len(papers), DIM), dtype=np.float32)
+        have = np.zeros(len(papers), dtype=bool)
         win_vecs: list[np.ndarray] = []
         owners: list[int] = []
-        have = np.zeros(len(row), dtype=bool)
-        embeddings = got["embeddings"]
-        for emb, meta in zip(embeddings if embeddings is not None else [], got["metadatas"]):
-            r = row.get(meta["paper_id"])
-            if r is None:
-                continue
-            if meta["kind"] == "doc":
-                doc[r] = emb
-                have[r] = True
-            else:
-                win_vecs.append(np.asarray(emb, dtype=np.float32))
-                owners.append(r)
+        for start in range(0, len(wanted), PAGE):
+            with self._chroma("read"):
+                got = self._collection.get(ids=wanted[start:start + PAGE], include=["embeddings"])
+            embeddings = got["embeddings"] if got["embeddings"] is not None else []
+            for record_id, emb in zip(got["ids"], embeddings):
+                paper_id, _, kind = record_id.rpartition("#")
+                r = row.get(paper_id)
+                if r is None:
+                    continue
+                if kind == "doc":
+                    doc[r] = emb
+                    have[r] = True
+                else:
+                    win_vecs.append(np.asarray(emb, dtype=np.float32))
+                    owners.append(r)
         missing = int((~have).sum())
         if missing:
-            raise VectorStoreError(f"{missing} papers have no stored vector; the index must be synced first")
-        win = np.vstack(win_vecs) if win_vecs else np.zeros((0, dim), dtype=np.float32)
+            raise VectorStoreError(f"{missing} papers have no stored vector in {self.path}; {REPAIR_HINT}")
+        win = np.vstack(win_vecs) if win_vecs else np.zeros((0, DIM), dtype=np.float32)
         return VectorMatrix(doc=doc, windows=win, window_owner=np.asarray(owners, dtype=np.int64))
-
-    def close(self) -> None:
-        """Release the client's resources."""
-        # Chroma's embedded client has no public close; dropping references lets it release.
-        self._collection = None
-        self._client = None

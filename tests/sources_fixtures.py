@@ -65,6 +65,18 @@ ARXIV_ENTRY = """
 """
 
 
+def arxiv_entry(
+    entry_id: str | None = "http://arxiv.org/abs/2603.22222v1",
+    title: str | None = "After The Break",
+    summary: str | None = "We study what happens to the entry after a broken one.",
+    published: str | None = "2026-03-05T10:00:00Z",
+) -> str:
+    """Return one Atom entry; each argument is raw XML for its element, None leaves the element out."""
+    fields = (("id", entry_id), ("published", published), ("title", title), ("summary", summary))
+    parts = "".join(f"<{tag}>{value}</{tag}>" for tag, value in fields if value is not None)
+    return f"<entry>{parts}<author><name>A. Author</name></author></entry>"
+
+
 def arxiv_feed(extra_entries: str = "") -> str:
     """Return the shared Atom sample with a shipped paper's entry (title hard-wrapped) and `extra_entries`."""
     sample = ARXIV_SAMPLE.read_text(encoding="utf-8")
@@ -81,6 +93,12 @@ class Route:
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    drip: float = 0.0  # seconds between single bytes of the body (0: send it at once)
+    drip_headers: bool = False  # drip the status line and headers too
+
+
+# A dripping handler gives up after this long even if the client never hangs up.
+DRIP_LIMIT = 10.0
 
 
 class LoopbackServer:
@@ -98,6 +116,9 @@ class LoopbackServer:
                 if route.delay:
                     time.sleep(route.delay)
                 try:
+                    if route.drip:
+                        self._drip(route)
+                        return
                     self.send_response(route.status)
                     self.send_header("Content-Type", route.content_type)
                     self.send_header("Content-Length", str(len(route.body)))
@@ -107,6 +128,21 @@ class LoopbackServer:
                     self.wfile.write(route.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout test); nothing to answer
+
+            def _drip(self, route: Route) -> None:
+                lines = [f"HTTP/1.1 {route.status} Dripping", f"Content-Type: {route.content_type}",
+                         f"Content-Length: {len(route.body)}", *(f"{k}: {v}" for k, v in route.headers.items())]
+                head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+                if not route.drip_headers:
+                    self.wfile.write(head)
+                    head = b""
+                data = head + route.body
+                give_up = time.monotonic() + DRIP_LIMIT
+                for i in range(len(data)):  # bounded: one byte per step, and DRIP_LIMIT in all
+                    if time.monotonic() > give_up:
+                        return
+                    self.wfile.write(data[i : i + 1])
+                    time.sleep(route.drip)
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep test output quiet
                 pass

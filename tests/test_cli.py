@@ -45,7 +45,7 @@ def test_search_json_has_the_documented_fields(data_dir, capsys):
 
 def test_ingest_jsonl_reports_bad_lines_and_is_idempotent(data_dir, tmp_path, capsys):
     path = tmp_path / "new.jsonl"
-    path.write_text(json.dumps({"title": "Sinkhorn Goes Brrr", "abstract": "A faster Sinkhorn."}) + "\n{oops\n", encoding="utf-8")
+    path.write_text(json.dumps({"title": "Sinkhorn Goes Brrr", "abstract": "We make Sinkhorn iterations much faster on large problems."}) + "\n{oops\n", encoding="utf-8")
     assert main(["ingest", str(path)]) == 0
     captured = capsys.readouterr()
     assert f"{path}:2" in captured.err

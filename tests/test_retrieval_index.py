@@ -10,7 +10,7 @@ import pytest
 from corpus.ingest import read_page, shipped_pages
 from corpus.records import new_paper
 from retrieval.index import IndexPaths, open_retriever
-from retrieval.vectors import VectorStoreError
+from retrieval.vectors import VectorStoreError, texts_of
 
 
 class CountingEncoder:
@@ -28,7 +28,10 @@ class CountingEncoder:
 
 def paths(root) -> IndexPaths:
     """Return an index layout under `root` (the bot names its files in bot/datadir.py)."""
-    return IndexPaths(bm25_terms=root / "bm25_terms.npz", bm25_phrases=root / "bm25_phrases.npz", vectors=root / "vectors")
+    return IndexPaths(
+        bm25_terms=root / "bm25_terms.npz", bm25_phrases=root / "bm25_phrases.npz",
+        vectors=root / "vectors", vectors_lock=root / "vectors.lock",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -56,23 +59,19 @@ def test_new_and_changed_papers_embed_only_themselves(tmp_path, encoder, small_p
     open_retriever(small_papers[:6], paths(tmp_path / "v"), counting)
     counting.texts = 0
     open_retriever(small_papers[:7], paths(tmp_path / "v"), counting)
-    from retrieval.vectors import _texts_of
-
-    assert counting.texts == len(_texts_of(small_papers[6]))
+    assert counting.texts == len(texts_of(small_papers[6]))
 
     counting.texts = 0
     changed = dataclasses.replace(small_papers[0], clean_abstract=small_papers[0].clean_abstract + " A new final sentence.")
     open_retriever([changed, *small_papers[1:7]], paths(tmp_path / "v"), counting)
-    assert counting.texts == len(_texts_of(changed))
+    assert counting.texts == len(texts_of(changed))
 
 
 def test_changed_model_name_re_embeds_everything(tmp_path, encoder, small_papers):
     open_retriever(small_papers, paths(tmp_path / "v"), CountingEncoder(encoder))
     renamed = CountingEncoder(encoder, name="another-model")
     open_retriever(small_papers, paths(tmp_path / "v"), renamed)
-    from retrieval.vectors import _texts_of
-
-    assert renamed.texts == sum(len(_texts_of(p)) for p in small_papers)
+    assert renamed.texts == sum(len(texts_of(p)) for p in small_papers)
 
 
 def test_removed_papers_leave_the_index(tmp_path, encoder, small_papers):
@@ -86,7 +85,7 @@ def test_corrupt_vector_store_is_a_clear_error(tmp_path, encoder, small_papers):
     store = tmp_path / "v"
     (store / "vectors").mkdir(parents=True)
     (store / "vectors" / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
-    with pytest.raises(VectorStoreError, match="delete that directory"):
+    with pytest.raises(VectorStoreError, match="vectors.*paperscout reindex"):
         open_retriever(small_papers, paths(store), CountingEncoder(encoder))
 
 

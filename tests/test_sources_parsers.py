@@ -8,7 +8,7 @@ from corpus.sources import PayloadError
 from corpus.sources.arxiv import parse_feed, query_params
 from corpus.sources.hf_daily import check_day, parse_daily_papers, parse_daily_papers_text
 from corpus.sources.http import parse_retry_after
-from tests.sources_fixtures import ARXIV_SAMPLE, SHIPPED_TITLE_2, arxiv_feed, hf_item, hf_sample_items
+from tests.sources_fixtures import ARXIV_SAMPLE, SHIPPED_TITLE_2, arxiv_entry, arxiv_feed, hf_item, hf_sample_items
 
 DAY = "2026-03-06"
 QUERY = "cat:cs.LG"
@@ -56,6 +56,17 @@ def test_hf_malformed_item_is_skipped_and_the_rest_kept() -> None:
     assert "title" in result.problems[1] and "summary" in result.problems[3]
 
 
+def test_hf_unparseable_date_is_dropped_not_stored() -> None:
+    payload = [
+        {"paper": {"title": "Bad Date", "publishedAt": "last Tuesday"}, "publishedAt": 20260305},
+        {"paper": {"title": "Top-level Date", "publishedAt": "soon"}, "publishedAt": " 2026-03-05T08:00:00Z "},
+    ]
+    result = parse_daily_papers(payload, DAY)
+    assert result.problems == ()
+    assert [(c.title, c.published) for c in result.candidates] == [
+        ("Bad Date", None), ("Top-level Date", "2026-03-05T08:00:00Z")]
+
+
 @pytest.mark.parametrize("text", ["{not json", '{"papers": []}', "null", ""])
 def test_hf_malformed_payload_raises(text: str) -> None:
     with pytest.raises(PayloadError, match="hf-daily:2026-03-06"):
@@ -80,17 +91,69 @@ def test_arxiv_parses_the_real_sample() -> None:
     assert cand.published == "2017-06-12T17:57:34Z"
 
 
-def test_arxiv_sparse_entry_kept_and_malformed_entry_skipped() -> None:
-    extra = ("<entry><id>http://arxiv.org/abs/2603.11111v1</id><title>   </title></entry>"
-             "<entry><title>No Id Or Abstract</title></entry>")
-    result = parse_feed(arxiv_feed(extra).encode("utf-8"), QUERY)
-    assert [c.title for c in result.candidates] == ["Attention Is All You Need", SHIPPED_TITLE_2, "No Id Or Abstract"]
+def test_arxiv_hard_wrapped_entry_is_collapsed() -> None:
+    result = parse_feed(arxiv_feed().encode("utf-8"), QUERY)
+    assert result.problems == ()
     wrapped = result.candidates[1]
-    assert (wrapped.arxiv_id, wrapped.abstract, wrapped.authors) == (
-        "2106.01680", "Line one of the abstract.", ("Junyoung Park", "Jinhyun Choo"))
-    sparse = result.candidates[2]
-    assert (sparse.arxiv_id, sparse.abstract, sparse.authors, sparse.rank) == (None, "", (), 4)
-    assert result.problems == ("arxiv:cat:cs.LG: entry 3: skipped: missing or empty title",)
+    assert (wrapped.title, wrapped.arxiv_id, wrapped.abstract, wrapped.authors, wrapped.rank) == (
+        SHIPPED_TITLE_2, "2106.01680", "Line one of the abstract.", ("Junyoung Park", "Jinhyun Choo"), 2)
+    assert wrapped.published == "2021-06-03T10:00:00Z"
+
+
+BROKEN_ENTRIES = {
+    "empty title": (arxiv_entry("http://arxiv.org/abs/2603.11111v1", title="   "),
+                    "entry 3 (2603.11111): skipped: missing or empty title"),
+    "no title": (arxiv_entry("http://arxiv.org/abs/2603.11111v1", title=None),
+                 "entry 3 (2603.11111): skipped: missing or empty title"),
+    "no id": (arxiv_entry(None, title="No Id"), "entry 3 ('No Id'): skipped: missing id"),
+    "not an arXiv id": (arxiv_entry("urn:uuid:1234", title="Odd Id"),
+                        "entry 3 ('urn:uuid:1234'): skipped: id 'urn:uuid:1234' is not an arXiv id"),
+    "empty summary": (arxiv_entry("http://arxiv.org/abs/2603.11111v1", summary=" \n "),
+                      "entry 3 (2603.11111): skipped: missing or empty summary"),
+    "no summary": (arxiv_entry("http://arxiv.org/abs/2603.11111v1", summary=None),
+                   "entry 3 (2603.11111): skipped: missing or empty summary"),
+    "summary with markup": (arxiv_entry("http://arxiv.org/abs/2603.11111v1", summary="We <b>cut</b> this."),
+                            "entry 3 (2603.11111): skipped: summary holds markup, not text"),
+    "garbled summary": (arxiv_entry("http://arxiv.org/abs/2603.11111v1", summary="Caf\ufffd\ufffd au lait"),
+                        "entry 3 (2603.11111): skipped: garbled summary (replacement or control characters)"),
+    "mojibake summary": (arxiv_entry("http://arxiv.org/abs/2603.11111v1", summary="It\u00e2\u0080\u0099s"),
+                         "entry 3 (2603.11111): skipped: garbled summary (replacement or control characters)"),
+    "bad date": (arxiv_entry("http://arxiv.org/abs/2603.11111v1", published="last Tuesday"),
+                 "entry 3 (2603.11111): skipped: bad published date 'last Tuesday'"),
+    "impossible date": (arxiv_entry("http://arxiv.org/abs/2603.11111v1", published="2026-13-40T00:00:00Z"),
+                        "entry 3 (2603.11111): skipped: bad published date '2026-13-40T00:00:00Z'"),
+    "no date": (arxiv_entry("http://arxiv.org/abs/2603.11111v1", published=None),
+                "entry 3 (2603.11111): skipped: missing published date"),
+    "nothing at all": ("<entry/>", "entry 3: skipped: missing or empty title"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_ENTRIES))
+def test_arxiv_broken_entry_is_skipped_and_the_rest_kept(case: str) -> None:
+    broken, problem = BROKEN_ENTRIES[case]
+    result = parse_feed(arxiv_feed(broken + arxiv_entry()), QUERY)
+    assert [(c.rank, c.title, c.arxiv_id) for c in result.candidates] == [
+        (1, "Attention Is All You Need", "1706.03762"), (2, SHIPPED_TITLE_2, "2106.01680"),
+        (4, "After The Break", "2603.22222")]
+    assert result.problems == (f"arxiv:cat:cs.LG: {problem}",)
+
+
+@pytest.mark.parametrize(
+    ("tail", "where"),
+    [
+        # A stray ampersand makes the document not well-formed from the third entry on.
+        (arxiv_entry(summary="Salt & pepper.") + arxiv_entry("http://arxiv.org/abs/2603.33333v1"), "not well-formed"),
+        # A body cut off mid-entry.
+        ("<entry><id>http://arxiv.org/abs/2603.33333v1</id><title>Cut o", "no element found"),
+    ],
+)
+def test_arxiv_feed_that_breaks_off_keeps_the_entries_before_the_break(tail: str, where: str) -> None:
+    text = arxiv_feed().replace("</feed>", tail)
+    result = parse_feed(text, QUERY)
+    assert [c.title for c in result.candidates] == ["Attention Is All You Need", SHIPPED_TITLE_2]
+    (problem,) = result.problems
+    assert problem.startswith("arxiv:cat:cs.LG: feed is not valid XML after entry 2 (")
+    assert where in problem and problem.endswith("the rest was not read")
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 import shutil
 import socket
 import urllib.parse
@@ -19,6 +21,7 @@ from tests.sources_fixtures import (
     SHIPPED_TITLE_2,
     FakeClock,
     LoopbackServer,
+    arxiv_entry,
     arxiv_feed,
     hf_payload,
 )
@@ -36,16 +39,18 @@ SHIPPED = 440
 @pytest.fixture(scope="module")
 def shipped_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The corpus file built from the shipped pages, once per module."""
-    path = tmp_path_factory.mktemp("shipped") / "corpus.json"
-    assert len(open_corpus(path)) == SHIPPED
+    path = tmp_path_factory.mktemp("shipped") / "corpus.sqlite3"
+    store = open_corpus(path)
+    assert len(store) == SHIPPED
+    store.close()  # checkpoints the WAL into the file, so a copy of the file is the whole store
     return path
 
 
 @pytest.fixture
 def store(shipped_corpus: Path, tmp_path: Path) -> CorpusStore:
     """A private copy of the shipped corpus, opened with open_corpus."""
-    shutil.copy(shipped_corpus, tmp_path / "corpus.json")
-    return open_corpus(tmp_path / "corpus.json")
+    shutil.copy(shipped_corpus, tmp_path / "corpus.sqlite3")
+    return open_corpus(tmp_path / "corpus.sqlite3")
 
 
 @pytest.fixture
@@ -79,8 +84,8 @@ def make_refresher(store: CorpusStore, clock: FakeClock, hf_url: str, arxiv_url:
 
 
 def on_disk(store: CorpusStore) -> CorpusStore:
-    """Reopen the store's file, to see what was saved."""
-    return CorpusStore.open(store.path)
+    """Reopen the store's file, to see what was committed."""
+    return open_corpus(store.path, readonly=True)
 
 
 NEW_FROM_HF = 2  # the real item and the sparse one; the third merges with a shipped paper
@@ -282,3 +287,36 @@ def test_backoff_is_capped(store, clock) -> None:
         clock.advance(waits[-1])
     assert waits == [10.0, 20.0, 40.0, 80.0, 100.0, 100.0]
     assert len(on_disk(store)) == SHIPPED
+
+
+def test_one_broken_arxiv_entry_skips_only_that_entry(store, server, clock, caplog) -> None:
+    broken = arxiv_entry("http://arxiv.org/abs/2603.11111v1", published="last Tuesday")
+    server.set(ARXIV_PATH, arxiv_feed(broken + arxiv_entry()), content_type="application/atom+xml")
+    refresher = make_refresher(store, clock, server.url, server.url)
+    caplog.set_level(logging.INFO)
+    ax = refresher.refresh_arxiv()
+    assert ax.status == "ok" and ax.fetched == 4 and len(ax.added) == NEW_FROM_ARXIV + 1 and len(ax.updated) == 1
+    assert ax.problems == ("arxiv:cat:cs.LG: entry 3 (2603.11111): skipped: bad published date 'last Tuesday'",)
+    assert refresher.backoff("arxiv").failures == 0
+    # A scheduled run is read by nobody but the operator log, so its skipped entries are warnings there.
+    assert [r.levelno for r in caplog.records if r.getMessage() == ax.problems[0]] == [logging.WARNING]
+    saved = on_disk(store)
+    assert saved.find(arxiv_id="2603.22222") is not None and saved.find(arxiv_id="2603.11111") is None
+
+
+def test_forced_run_leaves_backoff_alone_and_leaves_problems_to_its_caller(store, server, clock, caplog) -> None:
+    server.set(ARXIV_PATH, "oops", status=500, content_type="text/plain")
+    refresher = make_refresher(store, clock, server.url, server.url)
+    refresher.refresh_arxiv()
+    backoff = dataclasses.replace(refresher.backoff("arxiv"))
+    assert backoff.failures == 1
+
+    server.set(ARXIV_PATH, arxiv_feed(arxiv_entry(None, title="No Id")), content_type="application/atom+xml")
+    caplog.set_level(logging.INFO)
+    forced = refresher.refresh_arxiv(force=True)
+    assert forced.status == "ok" and len(forced.added) == NEW_FROM_ARXIV
+    assert forced.problems == ("arxiv:cat:cs.LG: entry 3 ('No Id'): skipped: missing id",)
+    # The caller (`paperscout ingest`) prints the problems; a WARNING log would print them twice.
+    assert [r.levelno for r in caplog.records if r.getMessage() == forced.problems[0]] == [logging.INFO]
+    assert refresher.backoff("arxiv") == backoff
+    assert refresher.refresh_arxiv().status == "backoff"  # the schedule is the schedule's business

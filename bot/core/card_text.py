@@ -6,11 +6,10 @@ import re
 from urllib.parse import quote
 
 from corpus.paper import Link, Listing, Paper
+from corpus.source_names import source_label
 from retrieval.tokenize import tokenize
 
 ELLIPSIS = "\u2026"
-# A shipped HF papers page is named "<3-digit page>_<16 hex digits>".
-_HF_PAGE_RE = re.compile(r"^(\d{1,4})_[0-9a-f]{16}$")
 _WORD_RE = re.compile(r"[^\W_]+(?:[-_'\u2019][^\W_]+)*")
 # Link kinds worth a button-like line on a card; "search" links only lead to a search page.
 _SHOWN_KINDS = ("code", "project", "paper", "arxiv")
@@ -130,10 +129,7 @@ def shown_links(paper: Paper) -> list[Link]:
 
 def listing_label(listing: Listing) -> str:
     """Return where a paper was listed, e.g. "HF papers page 000, #12"."""
-    match = _HF_PAGE_RE.match(listing.source)
-    if match:
-        return f"HF papers page {match.group(1)}, #{listing.rank}"
-    return f"{listing.source}, #{listing.rank}"
+    return f"{source_label(listing.source)}, #{listing.rank}"
 
 
 def listings_line(paper: Paper, limit: int = 3) -> str:

@@ -30,6 +30,10 @@ class RateLimited(UserFacingError):
         self.retry_after = retry_after
 
 
+class FatalError(RuntimeError):
+    """The bot cannot go on (e.g. its vector store is damaged); the message is the operator's one line."""
+
+
 def _unwrap(error: BaseException) -> BaseException:
     """Return the exception a framework wrapped (discord.py's CommandInvokeError keeps it in `original`)."""
     seen = 0

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from typing import Awaitable, Callable, Protocol
 
+from bot.core.errors import FatalError
 from bot.core.fresh_papers import FreshOutcome
 from bot.state.meta import Meta
 from bot.state.server_settings import GuildSettings, ServerSettings
@@ -55,6 +56,7 @@ class Scheduler:
         poster: Poster,
         *,
         prune: Callable[[datetime], int] | None = None,
+        sync_index: Callable[[], bool] | None = None,
         refresh: Callable[[str], FreshOutcome] | None = None,
         deliver: Callable[[datetime], Awaitable[object]] | None = None,
         refresh_time: time = time(5, 0),
@@ -64,6 +66,7 @@ class Scheduler:
         self.servers = servers
         self.meta = meta
         self.prune = prune
+        self.sync_index = sync_index
         self.poster = poster
         self.refresh = refresh
         self.deliver = deliver
@@ -84,12 +87,24 @@ class Scheduler:
         servers = await asyncio.to_thread(self.servers.enabled)
         due = [s for s in servers if await asyncio.to_thread(self.poster.pending_day, s, now) is not None]
 
+        # Papers another process added (or removed) since the last tick are served from now on.
+        synced = False
+        if self.sync_index is not None:
+            try:
+                synced = await asyncio.to_thread(self.sync_index)
+            except FatalError:
+                raise
+            except Exception:
+                log.exception("bringing the index up to date with the corpus store failed; trying again at the next tick")
+
         outcome = None
         refreshed_today = await self._meta(REFRESH_DAY) == today
         time_for_refresh = now.astimezone(timezone.utc).time().replace(tzinfo=None) >= self.refresh_time
         if self.refresh is not None and not refreshed_today and (time_for_refresh or due):
             try:
                 outcome = await asyncio.to_thread(self.refresh, today)
+            except FatalError:
+                raise
             except Exception:
                 # Feed errors are handled inside the refresh; anything else must not hold up the posts.
                 log.exception("the fresh-paper refresh failed; posting with the papers we have")
@@ -101,7 +116,7 @@ class Scheduler:
         # Subscribers hear of new papers right after a refresh that found some, and at least once a day
         # (which also covers papers that arrived just before a restart).
         delivered = False
-        fresh = outcome is not None and bool(outcome.added)
+        fresh = synced or (outcome is not None and bool(outcome.added))
         if self.deliver is not None and (fresh or (time_for_refresh and await self._meta(DELIVERY_DAY) != today)):
             try:
                 await self.deliver(now)
@@ -127,11 +142,14 @@ class Scheduler:
         return TickReport(outcome, delivered, posts)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Tick until `stop` is set; a failing tick is logged and the next one runs as usual."""
+        """Tick until `stop` is set; a failing tick is logged and the next one runs as usual.
+
+        A FatalError ends the loop and propagates: the bot cannot go on (see PaperScoutBot).
+        """
         while not stop.is_set():
             try:
                 await self.tick()
-            except asyncio.CancelledError:
+            except (asyncio.CancelledError, FatalError):
                 raise
             except Exception:
                 log.exception("a scheduler tick failed; trying again at the next tick")

@@ -14,6 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
+from bot.core.errors import FatalError
 from bot.core.handlers import Handlers
 from bot.discord_app.cogs import EXTENSIONS
 from bot.discord_app.command_sync import sync_commands
@@ -89,6 +90,8 @@ class PaperScoutBot(commands.Bot):
         self._scheduler_stop = asyncio.Event()
         self._scheduler_task: asyncio.Task[None] | None = None
         self.sync_outcome: str | None = None
+        # Set when the scheduler hit an error the bot cannot go on with; the composition root exits 1.
+        self.fatal_error: FatalError | None = None
         self.tree.on_error = self._on_tree_error
 
     async def setup_hook(self) -> None:
@@ -103,6 +106,15 @@ class PaperScoutBot(commands.Bot):
         log.info("connected as %s (%s) in %d guilds", self.user, self.user.id, len(self.guilds))
         if self.scheduler is not None and self._scheduler_task is None:
             self._scheduler_task = asyncio.create_task(self.scheduler.run(self._scheduler_stop), name="scheduler")
+            self._scheduler_task.add_done_callback(self._scheduler_ended)
+
+    def _scheduler_ended(self, task: asyncio.Task[None]) -> None:
+        """Shut the bot down when the scheduler stopped on a FatalError (one log line, then exit 1)."""
+        if task.cancelled() or not isinstance(task.exception(), FatalError):
+            return
+        self.fatal_error = task.exception()  # type: ignore[assignment]
+        log.error("%s", self.fatal_error)
+        asyncio.get_running_loop().create_task(self.close(), name="fatal-close")
 
     async def close(self) -> None:
         """Stop the scheduler (letting a running tick finish), then disconnect."""
@@ -112,6 +124,8 @@ class PaperScoutBot(commands.Bot):
                 await asyncio.wait_for(asyncio.shield(self._scheduler_task), timeout=10)
             except (asyncio.TimeoutError, asyncio.CancelledError):
                 self._scheduler_task.cancel()
+            except FatalError:
+                pass  # already logged by _scheduler_ended
             except Exception:
                 log.exception("the scheduler stopped with an error")
         await super().close()

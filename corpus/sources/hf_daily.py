@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from corpus.records import Candidate
@@ -31,6 +31,19 @@ def source_name(day: str) -> str:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
+
+
+def _timestamp(value: Any) -> str | None:
+    # Like other odd fields, a date that does not parse is dropped: the paper then ages from its
+    # ingest time, while a stored bad date would look brand new to the trending ranking forever.
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return text.strip()
 
 
 def _count(value: Any) -> int | None:
@@ -73,7 +86,7 @@ def candidate_from_item(item: Any, source: str, rank: int) -> Candidate:
         rank=rank,
         arxiv_id=_text(paper.get("id")),
         authors=_authors(paper.get("authors")),
-        published=_text(paper.get("publishedAt")) or _text(item.get("publishedAt")),
+        published=_timestamp(paper.get("publishedAt")) or _timestamp(item.get("publishedAt")),
         upvotes=_count(paper.get("upvotes")),
         github_repo=repo.strip() if repo and repo.strip().startswith(("https://", "http://")) else None,
         github_stars=_count(paper.get("githubStars")),

@@ -1,9 +1,11 @@
-"""A small synchronous HTTP fetcher: one base URL, a timeout, polite spacing, no retries."""
+"""A small synchronous HTTP fetcher: one base URL, one deadline per request, polite spacing, no retries."""
 
 from __future__ import annotations
 
 import email.utils
+import functools
 import http.client
+import io
 import logging
 import socket
 import time
@@ -18,6 +20,7 @@ log = logging.getLogger(__name__)
 USER_AGENT = "PaperScout/0.1 (ML paper digest bot)"
 # Real responses are well under a megabyte; a cap keeps a misbehaving server from filling memory.
 MAX_BODY_BYTES = 20 * 1024 * 1024
+READ_CHUNK = 64 * 1024
 
 
 class FetchError(RuntimeError):
@@ -46,8 +49,117 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - current)
 
 
+class _Deadline:
+    """The monotonic instant by which a whole request (connect, headers, body) must be done."""
+
+    def __init__(self, seconds: float) -> None:
+        # Always the real clock: only real time bounds how long a socket may block.
+        self.at = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        """Return the seconds left; raise TimeoutError once there are none."""
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("request deadline passed")
+        return left
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket stream whose every receive waits at most until the deadline."""
+
+    def __init__(self, raw: io.RawIOBase, sock: socket.socket, deadline: _Deadline) -> None:
+        super().__init__()
+        self._raw = raw
+        self._sock = sock
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        """Return True: this stream is read-only."""
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        """Receive into `buffer`, waiting no longer than the time left."""
+        # A socket timeout restarts with every byte, so a dripping server could hold us forever;
+        # shrinking it to what is left before each receive bounds the request as a whole.
+        self._sock.settimeout(self._deadline.remaining())
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        """Close the wrapped stream (the socket itself closes once nothing else uses it)."""
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    """An HTTP response whose status line, headers and body are all read against one deadline."""
+
+    def __init__(self, sock: socket.socket, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        # Nothing has been read yet, so swapping the buffered file's raw stream loses no bytes.
+        self.fp = io.BufferedReader(_DeadlineReader(self.fp.detach(), sock, deadline))
+
+
+class _DeadlineHTTPConnection(http.client.HTTPConnection):
+    """An HTTP connection that connects, sends and reads within what is left of a deadline."""
+
+    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+        self.response_class = functools.partial(_DeadlineResponse, deadline=deadline)
+
+    def connect(self) -> None:
+        """Connect (and for HTTPS, shake hands) within the time left."""
+        self.timeout = self._deadline.remaining()
+        super().connect()
+        self.sock.settimeout(self._deadline.remaining())
+
+
+class _DeadlineHTTPSConnection(_DeadlineHTTPConnection, http.client.HTTPSConnection):
+    """The HTTPS flavour of `_DeadlineHTTPConnection`."""
+
+
+class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
+    """urllib's HTTP handler, opening deadline-bound connections."""
+
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        """Open `req` on a connection bound to the deadline."""
+        return self.do_open(functools.partial(_DeadlineHTTPConnection, deadline=self._deadline), req)
+
+
+class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
+    """urllib's HTTPS handler, opening deadline-bound connections."""
+
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        """Open `req` on a connection bound to the deadline."""
+        connection = functools.partial(_DeadlineHTTPSConnection, deadline=self._deadline)
+        return self.do_open(connection, req, context=self._context)
+
+
+def _read_body(response: http.client.HTTPResponse, deadline: _Deadline) -> bytes:
+    """Return the body, at most MAX_BODY_BYTES + 1 bytes of it, read in chunks against the deadline."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_BODY_BYTES:
+        deadline.remaining()  # raises once the time is up, even if every chunk arrives promptly
+        chunk = response.read(min(READ_CHUNK, MAX_BODY_BYTES + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 class Fetcher:
-    """GET requests against one base URL, at most one every `spacing` seconds; failures raise FetchError."""
+    """GETs under one base URL, each done within `timeout` in all, one per `spacing` s; failures raise FetchError."""
 
     def __init__(
         self,
@@ -86,11 +198,14 @@ class Fetcher:
         """Return the decoded body of GET `path`; raise FetchError on any failure."""
         url = self.url_for(path, params)
         self._wait_for_slot()
+        # The deadline starts after the polite wait: that pause is ours, not the server's.
+        deadline = _Deadline(self.timeout)
+        opener = urllib.request.build_opener(_DeadlineHTTPHandler(deadline), _DeadlineHTTPSHandler(deadline))
         request = urllib.request.Request(url, headers={"User-Agent": self._user_agent})
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with opener.open(request, timeout=self.timeout) as response:
                 status = response.status
-                raw = response.read(MAX_BODY_BYTES + 1)
+                raw = _read_body(response, deadline)
                 charset = response.headers.get_content_charset() or "utf-8"
         except urllib.error.HTTPError as exc:
             retry_after = parse_retry_after(exc.headers.get("Retry-After") if exc.headers else None)

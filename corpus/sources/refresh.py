@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -10,7 +11,7 @@ from typing import Callable
 
 from corpus.sources import ParseResult, PayloadError, arxiv, hf_daily
 from corpus.sources.http import Fetcher, FetchError
-from corpus.store import CorpusStore
+from corpus.store import CorpusError, CorpusStore
 
 log = logging.getLogger(__name__)
 
@@ -113,13 +114,13 @@ class Refresher:
         return (self.refresh_hf_daily(day), self.refresh_arxiv())
 
     def refresh_hf_daily(self, day: str | None = None, *, force: bool = False) -> RefreshReport:
-        """Ingest one day's Hugging Face daily papers; `force` ignores `enabled` and backoff."""
+        """Ingest one day's Hugging Face daily papers; `force` makes it a one-shot run (see `_run`)."""
         day = hf_daily.check_day(day or self._today())
         fetcher = self._sources[HF_DAILY].fetcher
         return self._run(HF_DAILY, hf_daily.source_name(day), lambda: hf_daily.fetch_daily_papers(fetcher, day), force)
 
     def refresh_arxiv(self, query: str | None = None, *, force: bool = False) -> RefreshReport:
-        """Ingest the newest arXiv papers for `query` (default: configured); `force` ignores `enabled` and backoff."""
+        """Ingest the newest arXiv papers for `query` (default: configured); `force`: a one-shot run (see `_run`)."""
         source = self._sources[ARXIV]
         query = (query or source.config.query or "").strip()
         if not query:
@@ -128,6 +129,9 @@ class Refresher:
         return self._run(ARXIV, arxiv.source_name(query), fetch, force)
 
     def _run(self, name: str, feed: str, fetch: Callable[[], ParseResult], force: bool) -> RefreshReport:
+        """Fetch one feed into the store; a forced run ignores `enabled` and backoff and leaves backoff alone."""
+        # A forced run is a one-shot (`paperscout ingest`): nothing will retry it and its caller prints
+        # the report, so it neither schedules a retry nor logs at WARNING what the report already says.
         source = self._sources[name]
         if not force and not source.config.enabled:
             return RefreshReport(name, "disabled", feed=feed)
@@ -138,20 +142,23 @@ class Refresher:
         try:
             result = fetch()
         except (FetchError, PayloadError) as exc:
+            if force:
+                log.info("%s failed (one-shot run, no retry scheduled): %s", feed, exc)
+                return RefreshReport(name, "failed", feed=feed, error=str(exc))
             return self._failed(name, feed, str(exc), getattr(exc, "retry_after", None))
-        # Parsing is done before the store is touched, so a failure above leaves it as it was.
-        added = self.store.add(result.candidates)
-        error = None
-        if added.changed:
-            try:
-                self.store.save()
-            except OSError as exc:
-                # The papers stay in memory and the next successful save writes them.
-                error = f"saving {self.store.path} failed: {exc}"
-                log.error("%s: %s", feed, error)
-        state.failures, state.next_attempt, state.last_error = 0, None, None
+        # Parsing is done before the store is touched, so a failure above leaves it as it was; the
+        # batch is one transaction, so a failure here leaves it as it was too, and the feed is retried.
+        try:
+            added = self.store.add(result.candidates, origin=feed)
+        except (sqlite3.Error, CorpusError, OSError) as exc:
+            error = f"storing its papers in {self.store.path} failed: {exc}"
+            if force:
+                return RefreshReport(name, "failed", feed=feed, error=error)
+            return self._failed(name, feed, error, None)
+        if not force:
+            state.failures, state.next_attempt, state.last_error = 0, None, None
         for problem in result.problems:
-            log.warning("%s", problem)
+            log.log(logging.INFO if force else logging.WARNING, "%s", problem)
         log.info(
             "%s: %d fetched, %d added, %d updated, %d skipped",
             feed, len(result.candidates) + len(result.problems), len(added.added), len(added.updated), len(result.problems),
@@ -165,7 +172,6 @@ class Refresher:
             updated=tuple(added.updated),
             unchanged=added.unchanged,
             problems=result.problems,
-            error=error,
         )
 
     def _failed(self, name: str, feed: str, error: str, retry_after: float | None) -> RefreshReport:

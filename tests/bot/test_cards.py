@@ -32,7 +32,9 @@ def test_split_text_keeps_every_word() -> None:
 
 def test_listing_labels_name_the_hf_page() -> None:
     assert card_text.listing_label(Listing("000_a8f2f76e0bca95a6", 12)) == "HF papers page 000, #12"
-    assert card_text.listing_label(Listing("hf-daily", 3)) == "hf-daily, #3"
+    assert card_text.listing_label(Listing("hf-daily:2026-11-23", 3)) == "HF daily papers 2026-11-23, #3"
+    assert card_text.listing_label(Listing("arxiv:cat:cs.LG", 1)) == "arXiv cat:cs.LG, #1"
+    assert card_text.listing_label(Listing("fresh-papers", 2)) == "file fresh-papers, #2"
     many = make_paper("p", "T", "A.", listings=tuple((f"{i:03d}_a8f2f76e0bca95a6", i) for i in range(5)))
     assert card_text.listings_line(many) == "HF papers page 000, #0; HF papers page 001, #1; HF papers page 002, #2; +2 more"
 

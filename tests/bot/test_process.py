@@ -16,7 +16,7 @@ import pytest
 
 from bot.datadir import DataDir
 from bot.state import State
-from corpus.store import CorpusStore
+from corpus.ingest import open_corpus
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.pytest_helpers import running_fake
 from tests.sources_fixtures import LoopbackServer, arxiv_feed, hf_item
@@ -135,7 +135,7 @@ async def test_python_m_bot_serves_the_fake_and_stops_on_sigterm(shipped_data_di
         assert [p.status for p in state.ledger.since(fake.guild.id, "2000-01-01")] == ["sent"]
     finally:
         state.close()
-    assert CorpusStore.open(data_dir / "corpus.json").find(arxiv_id="2611.00001") is not None
+    assert open_corpus(DataDir(data_dir).corpus, readonly=True).find(arxiv_id="2611.00001") is not None
 
 
 def test_corrupt_state_file_stops_start_up_naming_it(tmp_path: Path) -> None:
@@ -153,6 +153,7 @@ def _damage(data_dir: Path, what: str) -> Path:
     """Damage one part of a copied data dir; return the path the error must name."""
     if what == "corpus":
         target = DataDir(data_dir).corpus
+        open_corpus(target, seed=False).close()  # the last close folds the WAL into the file: damage the whole store
         target.write_text('{"format": 1, "papers": [{"id": ', encoding="utf-8")  # cut off mid-write
     elif what == "vectors":
         target = DataDir(data_dir).vectors
@@ -181,7 +182,7 @@ def test_damaged_data_stops_start_up_with_one_line_naming_it(tmp_path: Path, shi
     errors = [line for line in done.stderr.splitlines() if " ERROR " in line]
     assert len(errors) == 1, done.stderr
     assert str(damaged) in errors[0]
-    assert any(hint in errors[0] for hint in ("move it away", "delete that directory", "point PAPERSCOUT_DATA_DIR"))
+    assert any(hint in errors[0] for hint in ("move it away", "paperscout reindex", "point PAPERSCOUT_DATA_DIR"))
     assert _snapshot(damaged) == before  # nothing was rewritten or repaired behind the operator's back
 
 

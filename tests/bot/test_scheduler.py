@@ -20,8 +20,7 @@ from bot.core.fresh_papers import FreshOutcome, FreshPapers
 from bot.core.scheduler import Scheduler
 from bot.datadir import DataDir
 from bot.state import GuildSettings, State, utc_iso
-from corpus.ingest import read_page, shipped_pages
-from corpus.records import new_paper
+from corpus.ingest import open_corpus, read_page, shipped_pages
 from corpus.sources.refresh import Refresher, SourceConfig
 from corpus.store import CorpusStore
 from retrieval.index import open_retriever
@@ -195,14 +194,18 @@ def feeds():
 
 @pytest.fixture(scope="module")
 def seed_papers():
-    """Six shipped papers as a small starting corpus."""
-    page = shipped_pages()[0]
-    return [new_paper(c, f"p{i:03d}", "2026-01-01T00:00:00+00:00") for i, c in enumerate(read_page(page)[:6])]
+    """Six shipped papers as a small starting corpus (candidates, as a page gives them)."""
+    return read_page(shipped_pages()[0])[:6]
+
+
+def seeded_store(tmp_path: Path, candidates) -> CorpusStore:
+    store = open_corpus(DataDir(tmp_path).corpus, seed=False)
+    store.add(candidates, origin="test seed")
+    return store
 
 
 def fresh_for(tmp_path: Path, papers, encoder, feeds: LoopbackServer, published: list):
-    store = CorpusStore(tmp_path / "corpus.json", papers)
-    store.save()
+    store = seeded_store(tmp_path, papers)
     clock = FakeClock()
     refresher = Refresher(
         store,
@@ -212,13 +215,13 @@ def fresh_for(tmp_path: Path, papers, encoder, feeds: LoopbackServer, published:
         clock=clock,
         sleep=clock.sleep,
     )
-    fresh = FreshPapers(store, refresher, lambda ps: open_retriever(ps, DataDir(tmp_path).index_paths(), encoder), published.append)
+    fresh = FreshPapers(refresher, lambda: published.append(open_retriever(store.papers(), DataDir(tmp_path).index_paths(), encoder)))
     return store, clock, fresh
 
 
 def test_fresh_papers_are_indexed_alone_and_published(tmp_path: Path, encoder, seed_papers, feeds) -> None:
     counting = CountingEncoder(encoder)
-    open_retriever(seed_papers, DataDir(tmp_path).index_paths(), counting)
+    open_retriever(seeded_store(tmp_path, seed_papers).papers(), DataDir(tmp_path).index_paths(), counting)
     feeds.set(HF_PATH, json.dumps([hf_item("2611.00001", "Sinkhorn Iterations on a Budget", "We make Sinkhorn iterations cheaper.", upvotes=12)]))
     feeds.set(ARXIV_PATH, arxiv_feed(), content_type="application/atom+xml")
     published: list = []
@@ -255,4 +258,4 @@ def test_a_failing_feed_is_retried_later_without_refetching_the_good_one(tmp_pat
     third = fresh.refresh("2026-11-23")
     assert third.complete and [r.source for r in third.reports] == ["arxiv"]
     assert len(feeds.requests_to(HF_PATH)) == 1 and len(published) == 2
-    assert len(CorpusStore.open(store.path)) == len(store)
+    assert len(open_corpus(store.path, seed=False)) == len(store)

@@ -1,0 +1,87 @@
+"""The `paperscout` command line: a composition root like `bot/__main__.py` (the commands live beside it)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.cli.corpus_commands import cmd_ingest, cmd_reindex, cmd_remove, cmd_stats
+from bot.cli.search_commands import cmd_console, cmd_eval, cmd_run, cmd_search, print_result
+from bot.logging_setup import setup_logging
+from bot.settings import Settings, SettingsError, get_settings
+
+__all__ = ["build_parser", "main", "print_result"]
+
+log = logging.getLogger("paperscout")
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        print(f"paperscout: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="paperscout", description="Find ML papers by topic or question.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="add papers from saved pages or JSONL files")
+    p.add_argument("paths", nargs="*", help="page .txt files or .jsonl files")
+    p.add_argument("--hf-daily", metavar="DATE", help="the Hugging Face daily papers of DATE (YYYY-MM-DD)")
+    p.add_argument("--arxiv", metavar="QUERY", help="the newest arXiv papers matching QUERY")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("remove", help="remove papers from the corpus and the index")
+    p.add_argument("refs", nargs="+", metavar="ID|TITLE", help="a paper id, an arXiv id or an exact title")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("reindex", help="embed whatever is missing; rebuild damaged vectors from the corpus")
+    p.add_argument("--full", action="store_true", help="set the vectors aside and embed every paper again")
+    p.set_defaults(func=cmd_reindex)
+
+    p = sub.add_parser("stats", help="corpus size, indexed papers, papers by source (read-only)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("search", help="search the corpus")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=5, help="number of results (1-100)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("eval", help="measure retrieval quality")
+    p.add_argument("file", nargs="?", help="judged queries (JSONL, relevance keyed by title)")
+    p.add_argument("--beir", metavar="DIR", help="a BEIR directory instead of FILE")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("console", help="interactive search in the terminal")
+    p.set_defaults(func=cmd_console)
+
+    p = sub.add_parser("run", help="the bot if a token is configured, else the console")
+    p.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the `paperscout` command."""
+    args = build_parser().parse_args(argv)
+    settings = _settings()
+    setup_logging(settings.log_level if args.command == "run" else "WARNING")
+    from bot.startup_errors import STARTUP_ERRORS
+
+    try:
+        return args.func(args, settings)
+    except STARTUP_ERRORS as exc:
+        print(f"paperscout: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

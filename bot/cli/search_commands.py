@@ -1,0 +1,138 @@
+"""`paperscout search`, `eval`, `console` and `run`: commands that answer from the index."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+from bot.settings import Settings
+
+
+def _hit_json(hit, weak: bool) -> dict:
+    return {
+        "rank": hit.rank,
+        "id": hit.paper.id,
+        "title": hit.paper.title,
+        "score": round(hit.score, 4),
+        "why": hit.why,
+        "weak": weak,
+        "bm25_rank": hit.bm25_rank,
+        "matched_terms": list(hit.matched_terms),
+        "dense_similarity": round(hit.dense_similarity, 4),
+        "snippet": hit.best_sentence,
+        "links": [{"label": link.label, "url": link.url} for link in hit.paper.links],
+    }
+
+
+def print_result(result, as_json: bool = False, out: TextIO | None = None) -> None:
+    """Print search hits as JSON, or as the same text cards the console shows."""
+    from bot.core.handlers import card_from_hit
+    from bot.terminal.text_render import render_card
+
+    out = out or sys.stdout
+    if as_json:
+        print(json.dumps([_hit_json(h, result.weak) for h in result.hits], ensure_ascii=False), file=out)
+        return
+    if result.note:
+        print(f"({result.note})", file=out)
+    if result.weak:
+        print("Nothing in the corpus is close to that; the nearest papers are:", file=out)
+    for hit in result.hits:
+        print(render_card(card_from_hit(hit, weak=result.weak)), file=out)
+        print(file=out)
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    """Search the corpus and print ranked papers."""
+    from bot.services import open_services
+    from retrieval.types import QueryError
+
+    services = open_services(settings.data_dir, progress=sys.stderr.isatty())
+    try:
+        result = services.retriever.search(args.query, args.k)
+    except QueryError as exc:
+        print(f"paperscout: {exc}", file=sys.stderr)
+        return 2
+    print_result(result, args.json)
+    return 0
+
+
+def _beir_result(directory: Path) -> dict:
+    from bot.datadir import DataDir
+    from corpus.records import Candidate, new_paper
+    from corpus.store import utc_now
+    from retrieval.encoder import MiniLMEncoder
+    from retrieval.evaluate import evaluate, load_beir
+    from retrieval.index import open_retriever
+
+    corpus, queries = load_beir(directory)
+    now = utc_now()
+    papers = [
+        new_paper(Candidate(title=str(d.get("title") or ""), abstract=str(d.get("text") or ""), source="beir", rank=i + 1), str(d["_id"]), now)
+        for i, d in enumerate(corpus)
+    ]
+    # A throwaway index: evaluation must never touch the bot's data dir.
+    with tempfile.TemporaryDirectory(prefix="paperscout-beir-") as tmp:
+        paths = DataDir(Path(tmp)).index_paths()
+        retriever = open_retriever(papers, paths, MiniLMEncoder(), progress=sys.stderr.isatty())
+        return evaluate(retriever, queries, min_grade=1)
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    """Score BM25, dense and hybrid rankings on a judged query file or a BEIR directory."""
+    from retrieval.evaluate import evaluate, load_judged_titles
+
+    if args.beir:
+        result = _beir_result(Path(args.beir))
+    else:
+        if not args.file:
+            print("paperscout eval: give a query FILE or --beir DIR", file=sys.stderr)
+            return 2
+        from bot.services import open_services
+
+        services = open_services(settings.data_dir, progress=sys.stderr.isatty())
+        queries, unknown = load_judged_titles(Path(args.file), services.retriever)
+        for title in unknown:
+            print(f"warning: judged title not in the corpus: {title}", file=sys.stderr)
+        result = evaluate(services.retriever, queries, min_grade=2)
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"{result['queries']} queries")
+    print(f"{'system':8} {'nDCG@10':>8} {'R@10':>8} {'MRR@10':>8}")
+    for system in ("bm25", "dense", "hybrid"):
+        m = result[system]
+        print(f"{system:8} {m['ndcg@10']:8.4f} {m['recall@10']:8.4f} {m['mrr@10']:8.4f}")
+    print(f"weak flag: negatives {result['negatives_flagged']:.2f}, positives {result['positives_flagged']:.2f}")
+    if result.get("by_type"):
+        print(f"\n{'type':12} {'n':>3} {'bm25':>7} {'dense':>7} {'hybrid':>7}")
+        for kind, row in result["by_type"].items():
+            print(f"{kind:12} {row['n']:3d} {row['bm25']:7.4f} {row['dense']:7.4f} {row['hybrid']:7.4f}")
+    return 0
+
+
+def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
+    """Open an interactive search prompt in the terminal."""
+    from bot.services import open_services
+    from bot.terminal.console import run_console
+
+    print("Loading the corpus and index (the first run embeds every paper once)...", flush=True)
+    services = open_services(settings.data_dir, progress=True)
+    return run_console(services.retriever)
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Start the Discord bot when a token is configured, else the console."""
+    if settings.has_token:
+        from bot.__main__ import run_bot
+
+        return run_bot(settings)
+    print("No DISCORD_TOKEN configured: opening the console instead of the bot.\n")
+    # Operator logs (one line per search event) would interleave with the cards.
+    logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+    return cmd_console(args, settings)

@@ -1,0 +1,92 @@
+"""The corpus database's schema: ordered migrations, applied at open time and counted in `PRAGMA user_version`."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+log = logging.getLogger(__name__)
+
+# Each entry migrates the schema from version i to i + 1; never edit a shipped entry, append.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        # `seq` keeps insertion order; `title_key` is the normalized title papers are matched on.
+        # `content_digest` hashes the cleaned title and abstract: everything the index is built from.
+        """CREATE TABLE papers (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            abstract TEXT NOT NULL,
+            clean_title TEXT NOT NULL,
+            clean_abstract TEXT NOT NULL,
+            title_key TEXT NOT NULL,
+            arxiv_id TEXT,
+            ingested_at TEXT NOT NULL,
+            authors TEXT NOT NULL,
+            published TEXT,
+            upvotes INTEGER,
+            github_repo TEXT,
+            github_stars INTEGER,
+            links TEXT NOT NULL,
+            content_digest TEXT NOT NULL,
+            changed_at_revision INTEGER NOT NULL
+        )""",
+        "CREATE INDEX papers_arxiv ON papers (arxiv_id) WHERE arxiv_id IS NOT NULL",
+        "CREATE INDEX papers_title_key ON papers (title_key)",
+        # Every place a paper was listed, in the order it was first seen there.
+        """CREATE TABLE listings (
+            paper_id TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            source TEXT NOT NULL REFERENCES sources (name),
+            rank INTEGER NOT NULL,
+            PRIMARY KEY (paper_id, position)
+        )""",
+        "CREATE INDEX listings_source ON listings (source)",
+        """CREATE TABLE sources (
+            name TEXT PRIMARY KEY,
+            label TEXT NOT NULL,
+            first_seen TEXT NOT NULL
+        )""",
+        # One row per write: what a command or feed did to the store, and when.
+        """CREATE TABLE ingest_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            added INTEGER NOT NULL,
+            updated INTEGER NOT NULL,
+            unchanged INTEGER NOT NULL,
+            removed INTEGER NOT NULL
+        )""",
+        # The vectors of each paper known to be fully stored, and the digest they were made from;
+        # written by the index after each vector write, checked against the vector store on open.
+        """CREATE TABLE indexed (
+            paper_id TEXT PRIMARY KEY REFERENCES papers (id) ON DELETE CASCADE,
+            digest TEXT NOT NULL
+        )""",
+        # `revision` counts committed changes to papers, so other processes can tell they must reload.
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "INSERT INTO meta (key, value) VALUES ('revision', '0')",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection, path: object) -> None:
+    """Bring the schema up to SCHEMA_VERSION, each step in its own transaction (safe against a second opener)."""
+    while True:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Read the version inside the write lock: another process may have migrated meanwhile.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version >= SCHEMA_VERSION:
+                conn.execute("COMMIT")
+                return
+            for statement in MIGRATIONS[version]:
+                conn.execute(statement)
+            # PRAGMA user_version is transactional, so a failed migration leaves the old version.
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        log.info("corpus schema of %s migrated to version %d", path, version + 1)
