@@ -100,6 +100,7 @@ async def serve(settings: Settings) -> int:
     """Open the services, connect, and run until SIGTERM/SIGINT or a fatal client error."""
     import discord
 
+    from bot.core.conversation import Talk
     from bot.core.handlers import Handlers
     from bot.core.live_index import LiveIndex
     from bot.core.ratelimit import SlidingWindowLimiter
@@ -119,9 +120,11 @@ async def serve(settings: Settings) -> int:
     sink = SqliteEventSink(state.events)
     limiter = SlidingWindowLimiter(settings.rate_limit_count, settings.rate_limit_seconds)
     handlers = Handlers(index, sink, limiter)
+    talk = Talk(index, state.conversations, sink, limiter)
     point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
     bot = PaperScoutBot(
         handlers,
+        talk,
         command_hash_file=settings.data_dir.command_hash,
         state=state,
         dev_guild_id=settings.discord_dev_guild_id,

@@ -97,3 +97,15 @@ class BM25Index:
                 if j < len(ids) and ids[j] == doc:
                     found.append(term)
         return found
+
+    def all_terms_mask(self, terms: list[str]) -> np.ndarray:
+        """Return, per document, whether it holds every one of `terms` (a term nobody uses: none does)."""
+        mask = np.ones(self.n_docs, dtype=bool)
+        for term in dict.fromkeys(terms):
+            posting = self._postings.get(term)
+            if posting is None:
+                return np.zeros(self.n_docs, dtype=bool)
+            holds = np.zeros(self.n_docs, dtype=bool)
+            holds[posting[0]] = True
+            mask &= holds
+        return mask

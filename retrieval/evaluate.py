@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.hybrid import HybridRetriever, clean_query
+from retrieval.hybrid import HybridRetriever
+from retrieval.query import clean_query
 from retrieval.types import QueryError
 
 SYSTEMS = ("bm25", "dense", "hybrid")

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
 from corpus.clean import normalize_title
 from corpus.paper import Paper
+from retrieval.answer import Quote, answer_quotes
 from retrieval.bm25 import BM25Index
 from retrieval.encoder import Encoder
+from retrieval.filters import FilterIndex, SearchFilters
+from retrieval.query import clean_query
 from retrieval.sentences import split_sentences
 from retrieval.tokenize import phrases, tokenize, words
 from retrieval.types import Hit, QueryError, SearchResult
@@ -20,7 +22,6 @@ from retrieval.vectors import VectorMatrix
 
 log = logging.getLogger(__name__)
 
-MAX_QUERY_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -51,26 +52,6 @@ class FusionConfig:
     weak_threshold: float = 0.555
 
 
-def clean_query(raw: str) -> tuple[str, str | None]:
-    """Return a searchable query and a note for the user, or raise QueryError."""
-    if raw is None:
-        raise QueryError("Type a few words to search for, e.g. `implicit differentiation`.")
-    text = unicodedata.normalize("NFC", str(raw))
-    # Control characters and zero-width marks carry no meaning and confuse tokenization.
-    text = "".join(" " if unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"} else ch for ch in text)
-    text = re.sub(r"\s+", " ", text).strip()
-    if not text:
-        raise QueryError("Type a few words to search for, e.g. `implicit differentiation`.")
-    note = None
-    if len(text) > MAX_QUERY_CHARS:
-        cut = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0] or text[:MAX_QUERY_CHARS]
-        note = f"Your query was long; only its first {len(cut)} characters were searched."
-        text = cut
-    if not any(ch.isalnum() for ch in text):
-        raise QueryError("That query has no words to search for. Try a topic, e.g. `optimal transport`.")
-    return text, note
-
-
 def _standardize(scores: np.ndarray, depth: int, floor: float) -> np.ndarray:
     """Scale scores by the mean and deviation of their own top `depth`, clipped below at `floor`."""
     if scores.size == 0:
@@ -93,6 +74,10 @@ def anchor_rerank(fused: np.ndarray, doc_vectors: np.ndarray, depth: int, weight
         return fused
     order = np.argsort(-fused, kind="stable")
     top = order[:depth]
+    # Papers a filter left out score -inf: they take no part.
+    top = top[np.isfinite(fused[top])]
+    if top.size < 3:
+        return fused
     sim = doc_vectors[top] @ doc_vectors[top[0]]
     spread, sim_spread = float(fused[top].std()), float(sim.std())
     if spread < 1e-12 or sim_spread < 1e-12:
@@ -129,6 +114,8 @@ class HybridRetriever:
         self.config = config
         self._row = {p.id: i for i, p in enumerate(papers)}
         self._by_title = {normalize_title(p.title): p for p in papers}
+        self._filters = FilterIndex(papers)
+        self._by_arxiv = {p.arxiv_id: p for p in reversed(papers) if p.arxiv_id}
         # A query word the corpus never uses weighs like the rarest word it does use.
         self._unknown_idf = max(bm25.idf.values(), default=1.0)
 
@@ -141,6 +128,19 @@ class HybridRetriever:
         """Return a paper by id."""
         row = self._row.get(paper_id)
         return self.papers[row] if row is not None else None
+
+    def find_arxiv(self, arxiv_id: str) -> Paper | None:
+        """Return the paper with this (bare) arXiv id."""
+        return self._by_arxiv.get(arxiv_id)
+
+    def count_passing(self, paper_ids: Sequence[str], filters: SearchFilters) -> int:
+        """Return how many of these papers pass `filters`."""
+        mask = self._filters.apply(filters, self.bm25).mask
+        return sum(1 for pid in paper_ids if pid in self._row and mask[self._row[pid]])
+
+    def answer_quotes(self, query: str, hits: Sequence[Hit]) -> tuple[Quote, ...]:
+        """Return, for up to three hits, the abstract sentence that best answers `query` (see retrieval.answer)."""
+        return answer_quotes(query, hits, self.encoder, self.bm25.idf)
 
     def find_title(self, title: str) -> Paper | None:
         """Return the paper whose normalized title equals `title`'s."""
@@ -191,24 +191,31 @@ class HybridRetriever:
         # A query whose pairs occur nowhere adds a constant: leave it out instead.
         return scores if scores.any() else None
 
-    def score_all(self, query: str) -> dict[str, np.ndarray]:
-        """Return per-paper arrays: bm25, dense (after feedback), plain_dense (before), cosine and fused (reranked)."""
+    def score_all(self, query: str, allowed: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Return per-paper arrays: bm25, dense (after feedback), plain_dense (before), cosine and fused (reranked).
+
+        Papers not `allowed` (by a filter) get a fused score of -inf, before feedback and the second stage.
+        """
         terms = tokenize(query)
         bm25 = self.bm25.scores(terms)
         phrase = self._phrase_scores(terms)
         qvec = self.encoder.encode([query])[0]
         dense, cosine = self.dense_scores(qvec)
         plain_dense = dense
-        fused = self._fuse(bm25, dense, phrase)
+        fused = self._masked(self._fuse(bm25, dense, phrase), allowed)
         c = self.config
         if c.feedback_weight > 0 and len(self.papers) > c.feedback_docs:
             top = np.argsort(-fused, kind="stable")[: c.feedback_docs]
             expanded = qvec + c.feedback_weight * self.vectors.doc[top].mean(axis=0)
             expanded /= np.linalg.norm(expanded) or 1.0
             dense, _ = self.dense_scores(expanded)
-            fused = self._fuse(bm25, dense, phrase)
+            fused = self._masked(self._fuse(bm25, dense, phrase), allowed)
         fused = anchor_rerank(fused, self.vectors.doc, c.rerank_depth, c.anchor_weight)
         return {"bm25": bm25, "dense": dense, "plain_dense": plain_dense, "cosine": cosine, "fused": fused, "terms": terms}
+
+    @staticmethod
+    def _masked(fused: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+        return fused if allowed is None else np.where(allowed, fused, -np.inf)
 
     def _is_weak(self, cosine: np.ndarray, terms: list[str], order: np.ndarray) -> bool:
         """Return whether the best results are too far from the query to be called matches.
@@ -237,17 +244,25 @@ class HybridRetriever:
 
     # --- results --------------------------------------------------------------------------
 
-    def search(self, query: str, k: int = 10) -> SearchResult:
-        """Return the top `k` papers for `query`; raise QueryError for unsearchable input."""
+    def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> SearchResult:
+        """Return the top `k` papers for `query` that pass `filters`; raise QueryError for unsearchable input."""
         text, note = clean_query(query)
         k = max(1, min(int(k), 100))
         if not self.papers:
             return SearchResult(query=text, hits=(), weak=True, note="The corpus is empty.")
-        s = self.score_all(text)
+        allowed, matching, undated = None, None, 0
+        if filters is not None and filters.active:
+            outcome = self._filters.apply(filters, self.bm25)
+            allowed, matching, undated = outcome.mask, int(outcome.mask.sum()), outcome.undated
+            if not matching:
+                return SearchResult(query=text, hits=(), weak=False, note=note, matching=0, undated=undated)
+        s = self.score_all(text, allowed)
         order = np.argsort(-s["fused"], kind="stable")
+        if allowed is not None:
+            order = order[: matching]
         weak = self._is_weak(s["cosine"], s["terms"], order)
         hits = tuple(self._hit(int(r), rank, s, text) for rank, r in enumerate(order[:k], start=1))
-        return SearchResult(query=text, hits=hits, weak=weak, note=note)
+        return SearchResult(query=text, hits=hits, weak=weak, note=note, matching=matching, undated=undated)
 
     def similar(self, paper_id: str, k: int = 5) -> SearchResult:
         """Return the `k` papers nearest to a paper (itself excluded).

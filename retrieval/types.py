@@ -47,3 +47,6 @@ class SearchResult:
     hits: tuple[Hit, ...]
     weak: bool
     note: str | None = None
+    # With filters: how many papers passed them, and how many a date filter left out for want of a date.
+    matching: int | None = None
+    undated: int = 0

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrieval.hybrid import _standardize, clean_query
+from retrieval.hybrid import _standardize
+from retrieval.query import clean_query
 from retrieval.types import QueryError
 
 

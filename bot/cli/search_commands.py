@@ -49,15 +49,27 @@ def print_result(result, as_json: bool = False, out: TextIO | None = None) -> No
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     """Search the corpus and print ranked papers."""
+    from datetime import datetime, timezone
+
+    from bot.core.errors import UserFacingError
+    from bot.core.handlers import filters_line, find_filters
     from bot.services import open_services
     from retrieval.types import QueryError
 
+    try:
+        filters = find_filters(args.since, args.has_code, datetime.now(timezone.utc).date())
+    except UserFacingError as exc:
+        print(f"paperscout search: {exc.message}", file=sys.stderr)
+        return 2
     services = open_services(settings.data_dir, progress=sys.stderr.isatty())
     try:
-        result = services.retriever.search(args.query, args.k)
+        result = services.retriever.search(args.query, args.k, filters)
     except QueryError as exc:
         print(f"paperscout: {exc}", file=sys.stderr)
         return 2
+    line = filters_line(filters, result)
+    if line and not args.json:
+        print(f"({line})")
     print_result(result, args.json)
     return 0
 

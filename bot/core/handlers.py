@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import date
 from typing import Awaitable, Callable
 
 from bot.core import engagement as events
 from bot.core.card_text import cut
 from bot.core.engagement import EngagementEvent, EventSink
 from bot.core.errors import UserFacingError
+from bot.core.followups import parse_since
 from bot.core.live_index import LiveIndex, Retriever
 from bot.core.ratelimit import SlidingWindowLimiter
-from bot.core.replies import ANSWER, HELP, PAPER_CARD, RESULTS, Card, Quote, Reply, Requester
+from bot.core.replies import HELP, PAPER_CARD, RESULTS, Card, Reply, Requester
 from corpus.clean import normalize_title
 from corpus.paper import Paper
-from retrieval.hybrid import clean_query
+from corpus.records import normalize_arxiv_id
+from retrieval.filters import SearchFilters
+from retrieval.query import clean_query
 from retrieval.types import Hit, QueryError, SearchResult
 
 log = logging.getLogger(__name__)
@@ -28,14 +32,14 @@ MAX_COUNT = 10
 DEFAULT_COUNT = 5
 # /find fetches this many pages up front so paging never searches again.
 PAGES = 3
-MENTION_CARDS = 3
 WEAK_SHOWN = 3
 AUTOCOMPLETE_LIMIT = 25
 CHOICE_LIMIT = 100
 
 HELP_TEXT = """I find machine-learning papers in my corpus by topic or by question.
 
-**/find** `query` \u2014 ranked papers with a snippet, why they matched, and links.
+**/find** `query` \u2014 ranked papers with a snippet, why they matched, and links \
+(options: `since:2025-03`, `has_code:true`).
 \u2003e.g. `/find implicit differentiation` or `/find faster sinkhorn count:3 private:true`
 **/paper** `title` \u2014 one paper in full (start typing and pick a title).
 **/similar** `title` \u2014 the papers nearest to one you know.
@@ -44,7 +48,8 @@ HELP_TEXT = """I find machine-learning papers in my corpus by topic or by questi
 **/subscriptions**, **/unsubscribe** to manage them.
 **/help** \u2014 this message.
 **Mention me** with a question, e.g. `@PaperScout is there work on faster Sinkhorn?`, \
-and I reply with the best-matching sentence and the top 3 papers. DMs work too.
+and I quote the sentences that answer it from the top 3 papers. DMs work too. \
+**Reply** to refine: `only with code`, `newer than 2024`, `the second one`, `more`, `bibtex 2`.
 
 On results, use \u25c0 / \u25b6 to page (only the person who searched can), and the menus to \
 open a paper's details or find similar ones. Searches are limited to a few per user every \
@@ -63,6 +68,37 @@ def card_from_hit(hit: Hit, weak: bool = False) -> Card:
         similarity=hit.dense_similarity,
         weak=weak,
     )
+
+
+def not_in_corpus(arxiv_id: str) -> str:
+    """Return the message for a pasted paper the corpus lacks."""
+    return (
+        f"arXiv:{arxiv_id} is not in my corpus yet. It will be once a daily feed or an operator's ingest brings it in; "
+        "meanwhile, search for its topic with /find."
+    )
+
+
+def find_filters(since: str | None, has_code: bool, today: date) -> SearchFilters:
+    """Return the filters of /find's `since` and `has_code` options (UserFacingError for a bad `since`)."""
+    return SearchFilters(since=parse_since(since, today) if since else None, has_code=has_code)
+
+
+def filters_line(filters: SearchFilters, result: SearchResult) -> str | None:
+    """Return the line saying which filters applied (and what a date filter left out), or None."""
+    if not filters.active:
+        return None
+    parts = []
+    if filters.since:
+        parts.append(f"published since {filters.since.isoformat()}")
+    if filters.until:
+        parts.append(f"published until {filters.until.isoformat()}")
+    if filters.has_code:
+        parts.append("with code")
+    parts += [f"not about {topic}" for topic in filters.exclude]
+    line = "Only papers " + ", ".join(parts) + f": {result.matching or 0} in the corpus"
+    if result.undated:
+        line += f" ({result.undated} with no known date left out)"
+    return line
 
 
 def _quoted(text: str, limit: int = 200) -> str:
@@ -99,9 +135,9 @@ class Handlers:
             raise UserFacingError(str(exc)) from None
 
     @staticmethod
-    async def _search(retriever: Retriever, query: str, k: int) -> SearchResult:
+    async def _search(retriever: Retriever, query: str, k: int, filters: SearchFilters | None = None) -> SearchResult:
         try:
-            return await asyncio.to_thread(retriever.search, query, k)
+            return await asyncio.to_thread(retriever.search, query, k, filters)
         except QueryError as exc:
             raise UserFacingError(str(exc)) from None
 
@@ -114,6 +150,10 @@ class Handlers:
         paper = retriever.get(value) or retriever.find_title(value)
         if paper is not None:
             return paper
+        # A pasted arXiv id or arXiv / Hugging Face paper link (abs, pdf, versioned).
+        arxiv_id = normalize_arxiv_id(value)
+        if arxiv_id is not None:
+            return retriever.find_arxiv(arxiv_id)
         key = normalize_title(value)
         if not key:
             return None
@@ -124,6 +164,9 @@ class Handlers:
     async def _paper_or_error(self, retriever: Retriever, title_or_id: str) -> Paper:
         paper = await asyncio.to_thread(self._resolve, retriever, title_or_id)
         if paper is None:
+            arxiv_id = normalize_arxiv_id(title_or_id or "")
+            if arxiv_id is not None:
+                raise UserFacingError(not_in_corpus(arxiv_id))
             raise UserFacingError(
                 f"I don't know a paper titled {_quoted(title_or_id, 100)}. "
                 "Pick a title from the suggestions, or search with /find."
@@ -133,7 +176,13 @@ class Handlers:
     # --- commands --------------------------------------------------------------------------
 
     async def find(
-        self, who: Requester, query: str, count: int = DEFAULT_COUNT, *, before_search: BeforeSearch | None = None
+        self,
+        who: Requester,
+        query: str,
+        count: int = DEFAULT_COUNT,
+        *,
+        filters: SearchFilters | None = None,
+        before_search: BeforeSearch | None = None,
     ) -> Reply:
         """Search and return ranked cards, `count` per page; `before_search` runs once admitted."""
         text, note = self._validate(query)
@@ -141,12 +190,14 @@ class Handlers:
         self._admit(who)
         if before_search is not None:
             await before_search()
-        result = await self._search(self.index.current, text, count * PAGES)
+        result = await self._search(self.index.current, text, count * PAGES, filters)
         note = note or result.note
+        understood = filters_line(filters, result) if filters is not None else None
         hits = result.hits
         if not hits:
             self._record(events.SEARCH, who, (), result.query)
-            return Reply(RESULTS, f"I found nothing for {_quoted(result.query)}.", query=result.query, note=note)
+            return Reply(RESULTS, f"I found nothing for {_quoted(result.query)}.", query=result.query, note=note,
+                         understood=understood)
         if result.weak:
             hits = hits[: min(count, WEAK_SHOWN)]
             heading = (
@@ -157,32 +208,11 @@ class Handlers:
             heading = f"Papers for {_quoted(result.query)}"
         cards = tuple(card_from_hit(h, result.weak) for h in hits)
         reply = Reply(
-            RESULTS, heading, cards, query=result.query, weak=result.weak, note=note, page_size=count
+            RESULTS, heading, cards, query=result.query, weak=result.weak, note=note, page_size=count,
+            understood=understood,
         )
         self._record(events.SEARCH, who, tuple(c.paper.id for c in reply.page(0)), result.query)
         return reply
-
-    async def mention(self, who: Requester, question: str, *, before_search: BeforeSearch | None = None) -> Reply:
-        """Answer a free question: the best-matching sentence, then the top 3 cards."""
-        if not question or not question.strip():
-            return self.help()
-        text, note = self._validate(question)
-        self._admit(who)
-        if before_search is not None:
-            await before_search()
-        result = await self._search(self.index.current, text, MENTION_CARDS)
-        note = note or result.note
-        hits = result.hits[:MENTION_CARDS]
-        self._record(events.MENTION, who, tuple(h.paper.id for h in hits), result.query)
-        cards = tuple(card_from_hit(h, result.weak) for h in hits)
-        if not hits:
-            return Reply(ANSWER, "I found nothing on that in my corpus.", query=result.query, note=note)
-        if result.weak:
-            heading = "Nothing in my corpus is close to that. The nearest papers, marked as weak matches:"
-            return Reply(ANSWER, heading, cards, query=result.query, weak=True, note=note)
-        best = hits[0]
-        quote = Quote(best.best_sentence, best.paper.clean_title) if best.best_sentence else None
-        return Reply(ANSWER, "The closest I found:", cards, query=result.query, note=note, quote=quote)
 
     async def paper(self, who: Requester, title: str) -> Reply:
         """Return one paper in full, by autocomplete id or title."""

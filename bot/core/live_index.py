@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Protocol
+from typing import Protocol, Sequence
 
 from corpus.paper import Paper
-from retrieval.types import SearchResult
+from retrieval.answer import Quote as AnswerQuote
+from retrieval.filters import SearchFilters
+from retrieval.types import Hit, SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +26,10 @@ class Retriever(Protocol):
 
     papers: list[Paper]
 
-    def search(self, query: str, k: int = 10) -> SearchResult: ...
+    def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> SearchResult: ...
+    def answer_quotes(self, query: str, hits: Sequence[Hit]) -> tuple[AnswerQuote, ...]: ...
+    def count_passing(self, paper_ids: Sequence[str], filters: SearchFilters) -> int: ...
+    def find_arxiv(self, arxiv_id: str) -> Paper | None: ...
     def similar(self, paper_id: str, k: int = 5) -> SearchResult: ...
     def get(self, paper_id: str) -> Paper | None: ...
     def find_title(self, title: str) -> Paper | None: ...

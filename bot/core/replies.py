@@ -12,6 +12,8 @@ RESULTS = "results"
 PAPER_CARD = "paper"
 ANSWER = "answer"
 HELP = "help"
+# Plain text (and maybe a code block), no cards: e.g. a BibTeX entry or "nothing to continue".
+TEXT = "text"
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,11 @@ class Card:
 
 @dataclass(frozen=True)
 class Quote:
-    """A sentence quoted from a paper's abstract, with that paper's title."""
+    """A sentence quoted from a paper's abstract, with that paper's title and the number of its card."""
 
     sentence: str
     title: str
+    number: int | None = None
 
 
 @dataclass(frozen=True)
@@ -65,9 +68,13 @@ class Reply:
     query: str | None = None
     weak: bool = False
     note: str | None = None
-    quote: Quote | None = None
+    quotes: tuple[Quote, ...] = ()
     page_size: int = 10
     ephemeral: bool = False
+    # A follow-up's one line saying what was understood ("Only papers with code: 3 of the 12 results").
+    understood: str | None = None
+    # Text shown as a code block under the heading (a BibTeX entry).
+    code: str | None = None
 
     @property
     def pages(self) -> int:

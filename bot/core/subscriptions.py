@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Sequence
 from bot.core.errors import UserFacingError
 from bot.state.subscriptions import Subscription
 from corpus.paper import Paper
-from retrieval.hybrid import clean_query
+from retrieval.query import clean_query
 from retrieval.tokenize import tokenize
 from retrieval.types import Hit, QueryError, SearchResult
 

@@ -14,6 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
+from bot.core.conversation import Talk
 from bot.core.errors import FatalError
 from bot.core.handlers import Handlers
 from bot.discord_app.cogs import EXTENSIONS
@@ -58,6 +59,7 @@ class PaperScoutBot(commands.Bot):
     def __init__(
         self,
         handlers: Handlers,
+        talk: Talk,
         *,
         command_hash_file: Path | None = None,
         state: State | None = None,
@@ -78,6 +80,7 @@ class PaperScoutBot(commands.Bot):
             **options,
         )
         self.handlers = handlers
+        self.talk = talk
         self.command_hash_file = command_hash_file
         # Without a state store (e.g. some tests) /config, /trending and /subscribe are not loaded.
         self.state = state

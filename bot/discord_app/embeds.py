@@ -21,6 +21,7 @@ MESSAGE_EMBEDS = 10
 # Stay a little under the hard cap so rounding in our estimates can never cost a message.
 EMBED_BUDGET = 5900
 
+FENCE = "`" * 3
 COLOR = discord.Colour(0x5865F2)
 WEAK_COLOR = discord.Colour(0x99AAB5)
 # Snippet lengths tried, longest first, until all cards of a page fit the message budget.
@@ -186,10 +187,15 @@ def header(reply: Reply, page: int = 0) -> str:
     """Return the message content above the cards: heading, note, page."""
     if reply.kind == HELP:
         return ""
-    lines = [fit(reply.text, 900)]
-    if reply.quote is not None:
-        lines.append("> " + fit(reply.quote.sentence, 700).replace("\n", " "))
-        lines.append(f"\u2014 from *{fit(reply.quote.title, 250)}*")
+    lines = [f"*{fit(reply.understood, 300)}*"] if reply.understood else []
+    lines.append(fit(reply.text, 900))
+    budget = 1400 // max(1, len(reply.quotes))
+    for quote in reply.quotes:
+        cite = f" **[{quote.number}]**" if quote.number is not None else f"\n\u2014 from *{fit(quote.title, 250)}*"
+        lines.append("> " + fit(quote.sentence, budget).replace("\n", " ") + cite)
+    if reply.code:
+        # A code block shows its text literally; only a fence inside it could end it early.
+        lines.append(FENCE + "\n" + card_text.cut(reply.code.replace(FENCE, "'" * 3), 1500) + "\n" + FENCE)
     if reply.note:
         lines.append(f"*{fit(reply.note, 200)}*")
     if reply.pages > 1:

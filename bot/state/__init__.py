@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.state.conversations import Conversation, Conversations
 from bot.state.db import Database, StateError, utc_iso
 from bot.state.events import EngagementEvent, EventLog, SqliteEventSink, StoredEvent
 from bot.state.guilds import GuildData
@@ -19,7 +20,7 @@ from bot.state.server_settings import GuildSettings, ServerSettings
 from bot.state.subscriptions import Subscription, Subscriptions
 
 __all__ = [
-    "EVENT_RETENTION", "Database", "EngagementEvent", "EventLog", "GuildData", "GuildSettings", "Meta",
+    "EVENT_RETENTION", "Conversation", "Conversations", "Database", "EngagementEvent", "EventLog", "GuildData", "GuildSettings", "Meta",
     "PostLedger", "PostRecord", "ServerSettings", "SqliteEventSink", "State", "StateError", "StoredEvent",
     "Subscription", "Subscriptions", "utc_iso",
 ]
@@ -39,6 +40,7 @@ class State:
     subscriptions: Subscriptions
     meta: Meta
     guilds: GuildData
+    conversations: Conversations
 
     @classmethod
     def open(cls, path: Path) -> State:
@@ -53,12 +55,13 @@ class State:
             subscriptions=Subscriptions(db),
             meta=Meta(db),
             guilds=GuildData(db),
+            conversations=Conversations(db),
         )
 
     def prune(self, now: datetime) -> int:
-        """Delete events, votes and reactions older than the 90-day retention; return how many went."""
+        """Delete events, votes and reactions past the 90-day retention, and expired conversations; return how many."""
         cutoff = now - EVENT_RETENTION
-        return self.events.prune(cutoff) + self.ledger.prune(cutoff)
+        return self.events.prune(cutoff) + self.ledger.prune(cutoff) + self.conversations.prune(now)
 
     def close(self) -> None:
         """Close the file."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.state.db import Database, now_iso
 
 # Every table with a guild_id column; deliveries hang off subscriptions.
-_GUILD_TABLES = ("guild_settings", "post_ledger", "subscriptions", "events", "votes", "reactions")
+_GUILD_TABLES = ("guild_settings", "post_ledger", "subscriptions", "events", "votes", "reactions", "conversations")
 
 
 class GuildData:

@@ -80,5 +80,29 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Small facts that must survive a restart, e.g. the UTC day of the last fresh-paper refresh.
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     ),
+    (
+        # A conversation: one user's search in one channel (thread, DM), refined by follow-ups.
+        # `channel_id` 0 is the terminal console; `result_ids` are the ranked papers, `shown` how
+        # many of them were shown so far; `filters` is JSON (since, until, has_code, exclude).
+        """CREATE TABLE conversations (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL,
+            guild_id INTEGER,
+            channel_id INTEGER NOT NULL,
+            query TEXT NOT NULL,
+            filters TEXT NOT NULL,
+            result_ids TEXT NOT NULL,
+            shown INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX conversations_latest ON conversations (user_id, channel_id, updated_at)",
+        "CREATE INDEX conversations_updated ON conversations (updated_at)",
+        # The bot's messages that answered in a conversation: a reply to one continues it.
+        """CREATE TABLE conversation_messages (
+            message_id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -51,12 +51,16 @@ def render(reply: Reply, page: int = 0) -> str:
     """Render a reply (one page of it) as terminal text."""
     if reply.kind == HELP:
         return reply.text.replace("**", "")
-    lines: list[str] = []
+    lines: list[str] = [f"({reply.understood})"] if reply.understood else []
     if reply.text:
         lines.append(reply.text)
-    if reply.quote is not None:
-        lines += _wrap(f"\u201c{reply.quote.sentence}\u201d", "  > ")
-        lines.append(f"  \u2014 from {reply.quote.title}")
+    for quote in reply.quotes:
+        cite = f" [{quote.number}]" if quote.number is not None else ""
+        lines += _wrap(f"\u201c{quote.sentence}\u201d{cite}", "  > ")
+        if quote.number is None:
+            lines.append(f"  \u2014 from {quote.title}")
+    if reply.code:
+        lines += ["", reply.code]
     if reply.note:
         lines.append(f"({reply.note})")
     if reply.pages > 1:

@@ -7,7 +7,9 @@ import re
 from bot.core.engagement import EngagementEvent
 from corpus.clean import normalize_title
 from corpus.paper import Link, Listing, Paper
-from retrieval.hybrid import clean_query
+from retrieval.answer import Quote as AnswerQuote
+from retrieval.filters import SearchFilters, has_code, published_day
+from retrieval.query import clean_query
 from retrieval.tokenize import tokenize, words
 from retrieval.types import Hit, QueryError, SearchResult
 
@@ -24,6 +26,7 @@ def make_paper(
     code: str | None = None,
     listings: tuple[tuple[str, int], ...] = (("000_a8f2f76e0bca95a6", 1),),
     authors: tuple[str, ...] = (),
+    published: str | None = None,
 ) -> Paper:
     """Build a Paper the way the corpus does, with a search link first like shipped papers."""
     links = [Link(url=f"https://arxiv.org/search/?query={pid}", kind="search", label="Search arXiv")]
@@ -40,6 +43,7 @@ def make_paper(
         listings=tuple(Listing(source=s, rank=r) for s, r in listings),
         arxiv_id=arxiv_id,
         authors=authors,
+        published=published,
     )
 
 
@@ -154,19 +158,46 @@ class FakeRetriever:
             best_sentence=self.best_sentence(paper, query),
         )
 
-    def search(self, query: str, k: int = 10) -> SearchResult:
+    def _passes(self, paper: Paper, filters: SearchFilters | None) -> bool:
+        if filters is None:
+            return True
+        day = published_day(paper)
+        if filters.dated and (day is None or (filters.since and day < filters.since) or (filters.until and day > filters.until)):
+            return False
+        if filters.has_code and not has_code(paper):
+            return False
+        return not any(set(tokenize(x)) <= self._stems[paper.id] for x in filters.exclude if tokenize(x))
+
+    def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> SearchResult:
         """Rank papers by shared stems; weak when none shares any."""
         text, note = clean_query(query)
         if EXPLODE in text:
             raise RuntimeError("the fake retriever exploded, as asked")
         self.searches.append((text, k))
         q = set(tokenize(text))
+        allowed = [p for p in self.papers if self._passes(p, filters)]
         scored = sorted(
-            ((len(q & self._stems[p.id]), i, p) for i, p in enumerate(self.papers)), key=lambda t: (-t[0], t[1])
+            ((len(q & self._stems[p.id]), i, p) for i, p in enumerate(allowed)), key=lambda t: (-t[0], t[1])
         )[:k]
         weak = not scored or scored[0][0] == 0
         hits = tuple(self._hit(p, rank, text, float(s)) for rank, (s, _, p) in enumerate(scored, start=1))
-        return SearchResult(query=text, hits=hits, weak=weak, note=note)
+        undated = sum(1 for p in self.papers if published_day(p) is None) if filters and filters.dated else 0
+        matching = len(allowed) if filters is not None and filters.active else None
+        return SearchResult(query=text, hits=hits, weak=weak, note=note, matching=matching, undated=undated)
+
+    def answer_quotes(self, query: str, hits) -> tuple[AnswerQuote, ...]:
+        """Quote each of the first three hits' best sentence, cited by position."""
+        return tuple(
+            AnswerQuote(h.paper.id, n, h.best_sentence, 1.0) for n, h in enumerate(hits[:3], start=1) if h.best_sentence
+        )
+
+    def count_passing(self, paper_ids, filters: SearchFilters) -> int:
+        """Return how many of these papers pass the filters."""
+        return sum(1 for pid in paper_ids if (p := self.get(pid)) is not None and self._passes(p, filters))
+
+    def find_arxiv(self, arxiv_id: str) -> Paper | None:
+        """Return the paper with this arXiv id."""
+        return next((p for p in self.papers if p.arxiv_id == arxiv_id), None)
 
     def similar(self, paper_id: str, k: int = 5) -> SearchResult:
         """Return the papers sharing most stems with one paper."""

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
+from bot.core.conversation import Talk
 from bot.core.handlers import Handlers
 from bot.datadir import DataDir
 from bot.discord_app.client import PaperScoutBot
+from bot.state import State
 from tests.fakediscord import FakeDiscord, FakeMessage
 from tests.fakediscord.pytest_helpers import ClientRun, connect_client
 
@@ -19,9 +21,26 @@ from tests.fakediscord.pytest_helpers import ClientRun, connect_client
 async def running_bot(fake: FakeDiscord, handlers: Handlers, data_dir: Path, **options: Any) -> AsyncIterator[ClientRun]:
     """Connect a PaperScoutBot to the fake; guild_ready_timeout keeps on_ready fast."""
     options.setdefault("guild_ready_timeout", 0.05)
-    bot = PaperScoutBot(handlers, command_hash_file=DataDir(data_dir).command_hash, **options)
-    async with connect_client(bot, fake) as run:
-        yield run
+    state = options.get("state")
+    own = None if state is not None else State.open(DataDir(data_dir).state)
+    conversations = (state or own).conversations
+    talk = Talk(handlers.index, conversations, handlers.sink, handlers.limiter, clock=options.get("clock") or _utc_now)
+    bot = PaperScoutBot(handlers, talk, command_hash_file=DataDir(data_dir).command_hash, **options)
+    try:
+        async with connect_client(bot, fake) as run:
+            yield run
+    finally:
+        if own is not None:
+            own.close()
+
+
+def memory_talk(handlers: Handlers) -> Talk:
+    """Return a Talk over the handlers' index whose conversations live in an in-memory state."""
+    return Talk(handlers.index, State.open(Path(":memory:")).conversations, handlers.sink, handlers.limiter)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 class Clock:

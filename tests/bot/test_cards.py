@@ -114,7 +114,7 @@ def test_long_abstract_continues_in_further_embeds_and_messages() -> None:
 
 
 def test_answer_quotes_the_sentence_and_its_title() -> None:
-    reply = Reply(ANSWER, "The closest I found:", (result_card(),), quote=Quote("We use *Sinkhorn*.", "Title_with_underscores"))
+    reply = Reply(ANSWER, "The closest I found:", (result_card(),), quotes=(Quote("We use *Sinkhorn*.", "Title_with_underscores"),))
     content = cards.render(reply)[0].content
     assert content == "The closest I found:\n> We use \\*Sinkhorn\\*.\n\u2014 from *Title\\_with\\_underscores*"
     assert len(content) <= cards.CONTENT_LIMIT

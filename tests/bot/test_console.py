@@ -8,11 +8,12 @@ from bot.core.handlers import Handlers
 from bot.core.live_index import LiveIndex
 from bot.terminal.console import run_console, run_session
 from tests.bot.fakes import FakeRetriever, ListSink
+from tests.bot.harness import memory_talk
 
 
 def run_lines(handlers: Handlers, *lines: str) -> str:
     out = io.StringIO()
-    assert run_session(handlers, io.StringIO("\n".join(lines) + "\n"), out) == 0
+    assert run_session(handlers, memory_talk(handlers), io.StringIO("\n".join(lines) + "\n"), out) == 0
     return out.getvalue()
 
 
@@ -39,7 +40,7 @@ def test_console_commands_with_the_fake_retriever() -> None:
     assert "Papers similar to \u201cSinkhorn Distances" in out
     assert "That query has no words to search for" in out and "Unknown command /bogus" in out
     assert "/trending works on Discord only" in out
-    assert "The closest I found:" in out and "\u2014 from Faster Sinkhorn Iterations with Newton Steps" in out
+    assert "Here is what I found:" in out and "Newton steps" in out and "[1]" in out
     assert "never reached" not in out
     assert [e.kind for e in sink.events] == ["search", "paper", "similar", "mention"]
 

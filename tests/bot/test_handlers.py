@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core import engagement as events
+from bot.core.conversation import Place
 from bot.core.errors import RateLimited, UserFacingError
 from bot.core.handlers import HELP_TEXT, PAGES, Handlers
 from bot.core.live_index import LiveIndex
@@ -12,6 +13,7 @@ from bot.core.ratelimit import SlidingWindowLimiter
 from bot.core.replies import ANSWER, HELP, PAPER_CARD, RESULTS, Requester
 from bot.terminal import text_render
 from tests.bot.fakes import FAST_SINKHORN, IMPLICIT, SINKHORN, FakeRetriever, ListSink, make_paper
+from tests.bot.harness import memory_talk
 
 ALICE = Requester(user_id=1, guild_id=10)
 
@@ -91,17 +93,18 @@ async def test_rate_limit_refuses_before_acknowledging(retriever: FakeRetriever)
     assert acknowledged == [True] and len(retriever.searches) == 1
 
 
-async def test_mention_quotes_the_best_sentence(handlers: Handlers, sink: ListSink) -> None:
-    reply = await handlers.mention(ALICE, "sinkhorn newton steps")
+async def test_a_question_quotes_the_best_sentence_cited_to_its_card(handlers: Handlers, sink: ListSink) -> None:
+    reply = (await memory_talk(handlers).message(Place(ALICE.user_id, ALICE.guild_id, 5), "sinkhorn newton steps")).reply
     assert reply.kind == ANSWER and len(reply.cards) == 3
-    assert reply.quote is not None and reply.quote.title == FAST_SINKHORN.title
-    assert "Newton steps" in reply.quote.sentence
+    first = reply.quotes[0]
+    assert first.number == 1 and first.title == FAST_SINKHORN.title == reply.cards[0].paper.title
+    assert "Newton steps" in first.sentence
     assert sink.events[-1].kind == events.MENTION
 
 
-async def test_empty_mention_gets_help(handlers: Handlers, sink: ListSink) -> None:
-    reply = await handlers.mention(ALICE, "  ")
-    assert reply.kind == HELP and reply.text == HELP_TEXT and sink.events == []
+def test_help_is_the_help_text(handlers: Handlers) -> None:
+    reply = handlers.help()
+    assert reply.kind == HELP and reply.text == HELP_TEXT
 
 
 async def test_paper_resolves_ids_titles_and_unique_prefixes(handlers: Handlers, sink: ListSink) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.conversation import Talk
 from bot.core.errors import FatalError
 from bot.core.fresh_papers import FreshPapers
 from bot.core.index_sync import IndexSync
@@ -18,6 +19,7 @@ from bot.core.live_index import LiveIndex
 from bot.datadir import DataDir
 from bot.discord_app.client import PaperScoutBot
 from bot.services import build_index, open_services
+from bot.state import State
 from corpus.sources.refresh import Refresher, SourceConfig
 from retrieval.vector_lock import VectorLockBusy
 from retrieval.vectors import VectorStoreError
@@ -121,11 +123,14 @@ async def test_a_fatal_error_in_the_scheduler_stops_the_bot_with_one_line(
         async def run(self, stop: asyncio.Event) -> None:
             raise FatalError("cannot read the vector store at /data/vectors (InternalError: x); run `paperscout reindex`")
 
-    bot = PaperScoutBot(handlers, command_hash_file=DataDir(tmp_path).command_hash, guild_ready_timeout=0.05)
+    state = State.open(DataDir(tmp_path).state)
+    talk = Talk(handlers.index, state.conversations, handlers.sink)
+    bot = PaperScoutBot(handlers, talk, command_hash_file=DataDir(tmp_path).command_hash, guild_ready_timeout=0.05)
     bot.scheduler = Broken()  # type: ignore[assignment]
     with caplog.at_level(logging.ERROR), pointed_at(fake):
         # start() returns once the bot closed itself.
         await asyncio.wait_for(bot.start("fake-token"), timeout=20)
+    state.close()
     assert bot.is_closed() and isinstance(bot.fatal_error, FatalError)
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert [r.getMessage() for r in errors] == [str(bot.fatal_error)] and errors[0].exc_info is None

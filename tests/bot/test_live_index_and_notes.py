@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 
+from bot.core.conversation import Place
 from bot.core.handlers import Handlers, card_from_hit
 from bot.core.live_index import LiveIndex
 from bot.core.replies import Requester
 from bot.terminal import text_render
 from bot.terminal.console import run_session
-from retrieval.hybrid import MAX_QUERY_CHARS
+from retrieval.query import MAX_QUERY_CHARS
 from tests.bot.fakes import IMPLICIT, SINKHORN, FakeRetriever, ListSink
+from tests.bot.harness import memory_talk
 
 ALICE = Requester(user_id=1, guild_id=10)
 # Six hundred characters: longer than retrieval searches, every word a real topic word.
@@ -50,7 +52,7 @@ async def test_a_long_query_is_cut_once_and_the_note_reaches_find_and_mentions()
     handlers = Handlers(LiveIndex(retriever), ListSink())
     assert len(LONG_QUERY) > MAX_QUERY_CHARS
     found = await handlers.find(ALICE, LONG_QUERY)
-    answered = await handlers.mention(ALICE, LONG_QUERY)
+    answered = (await memory_talk(handlers).message(Place(ALICE.user_id, ALICE.guild_id, 5), LONG_QUERY)).reply
     for reply in (found, answered):
         assert reply.note is not None and NOTE in reply.note and str(len(reply.query or "")) in reply.note
         assert NOTE in text_render.render(reply)
@@ -62,7 +64,7 @@ async def test_a_long_query_is_cut_once_and_the_note_reaches_find_and_mentions()
 def test_the_console_shows_the_long_query_note() -> None:
     out = io.StringIO()
     handlers = Handlers(LiveIndex(FakeRetriever()), ListSink())
-    assert run_session(handlers, io.StringIO(f"/find {LONG_QUERY}\n{LONG_QUERY}\n"), out) == 0
+    assert run_session(handlers, memory_talk(handlers), io.StringIO(f"/find {LONG_QUERY}\n{LONG_QUERY}\n"), out) == 0
     assert out.getvalue().count(f"(Your query was long; {NOTE}") == 2
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
+from bot.core.conversation import Place, Talk
 from bot.core.handlers import Handlers
 from bot.core.replies import Requester
 from bot.discord_app.responder import reply_to, report_message_failure
@@ -28,9 +29,10 @@ def question_of(content: str) -> str:
 class MentionCog(commands.Cog):
     """Answer messages that mention the bot, and DMs."""
 
-    def __init__(self, bot: commands.Bot, handlers: Handlers, view_timeout: float = VIEW_TIMEOUT) -> None:
+    def __init__(self, bot: commands.Bot, handlers: Handlers, talk: Talk, view_timeout: float = VIEW_TIMEOUT) -> None:
         self.bot = bot
         self.handlers = handlers
+        self.talk = talk
         self.view_timeout = view_timeout
 
     def _addressed(self, message: discord.Message) -> bool:
@@ -50,10 +52,18 @@ class MentionCog(commands.Cog):
         """Reply once to a mention or DM; never to bots or ourselves."""
         if not self._addressed(message):
             return
-        who = Requester(user_id=message.author.id, guild_id=message.guild.id if message.guild else None)
-
+        guild_id = message.guild.id if message.guild else None
+        who = Requester(user_id=message.author.id, guild_id=guild_id)
+        # A Discord reply names the message it answers: one of ours continues that conversation.
+        replied = message.reference.message_id if message.reference is not None else None
+        where = Place(message.author.id, guild_id, message.channel.id, reply_to=replied)
+        question = question_of(message.content)
         try:
-            reply = await self.handlers.mention(who, question_of(message.content))
+            if question:
+                answer = await self.talk.message(where, question)
+                reply, conversation_id = answer.reply, answer.conversation_id
+            else:
+                reply, conversation_id = self.handlers.help(), None
             view = ResultsView(self.handlers, reply, who, timeout=self.view_timeout) if reply.cards else None
             sent = await reply_to(message, reply, view)
         except Exception as exc:
@@ -62,8 +72,10 @@ class MentionCog(commands.Cog):
             return
         if view is not None:
             view.message_editor = sent.edit
+        if conversation_id is not None:
+            await self.talk.attach(sent.id, conversation_id)
 
 
 async def setup(bot: PaperScoutBot) -> None:
     """Add the cog with the bot's handlers."""
-    await bot.add_cog(MentionCog(bot, bot.handlers, bot.view_timeout))
+    await bot.add_cog(MentionCog(bot, bot.handlers, bot.talk, bot.view_timeout))

@@ -1,0 +1,321 @@
+"""Talking to PaperScout: a question starts a conversation, follow-ups refine its last answer.
+
+A message continues a conversation when it replies to one of the bot's answers, or when
+the same user writes again in the same channel, thread or DM within the conversation's
+lifetime (never another user's conversation). `bot.core.followups` reads what a
+follow-up asks; anything else is a new question in the same conversation. Every answer
+to a follow-up starts with one line saying what was understood, so a misunderstanding
+shows at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any, Callable, Protocol
+
+from bot.core import engagement as events
+from bot.core.bibtex import bibtex_entry
+from bot.core.engagement import EngagementEvent, EventSink
+from bot.core.errors import UserFacingError
+from bot.core.followups import (
+    BIBTEX,
+    CODE_FILTER,
+    DATE_FILTER,
+    DETAILS,
+    EXCLUDE,
+    MORE,
+    NEW_TOPIC,
+    QUESTION,
+    SIMILAR,
+    FollowUp,
+    parse_followup,
+)
+from bot.core.handlers import card_from_hit, filters_line, not_in_corpus
+from bot.core.live_index import LiveIndex, Retriever
+from bot.core.ratelimit import SlidingWindowLimiter
+from bot.core.replies import ANSWER, PAPER_CARD, RESULTS, TEXT, Card, Quote, Reply
+from bot.state.conversations import Conversation
+from corpus.records import normalize_arxiv_id
+from retrieval.filters import SearchFilters
+from retrieval.query import clean_query
+from retrieval.types import QueryError, SearchResult
+
+log = logging.getLogger(__name__)
+
+# Ranked papers kept per conversation ("more" pages through them), and shown per answer.
+RESULT_DEPTH = 30
+PER_ANSWER = 3
+NO_CONVERSATION = (
+    "I have no earlier answer of yours here to refine (conversations last 24 hours). "
+    "Ask me a question, e.g. \u201cis there work on faster Sinkhorn?\u201d"
+)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Who wrote, and where: `channel_id` is the channel, thread or DM (0 in the console)."""
+
+    user_id: int
+    guild_id: int | None
+    channel_id: int
+    # The bot message this one replies to, if any.
+    reply_to: int | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What to send, and the conversation the sent message belongs to (to attach its id)."""
+
+    reply: Reply
+    conversation_id: int | None
+
+
+class ConversationStore(Protocol):
+    """The part of bot.state.conversations.Conversations a conversation needs."""
+
+    def start(self, user_id: int, guild_id: int | None, channel_id: int, query: str, filters: dict[str, Any],
+              result_ids: list[str], shown: int, now: datetime) -> Conversation: ...
+    def save(self, conversation: Conversation, now: datetime) -> Conversation: ...
+    def by_message(self, message_id: int, now: datetime) -> Conversation | None: ...
+    def latest(self, user_id: int, channel_id: int, now: datetime) -> Conversation | None: ...
+    def attach(self, message_id: int, conversation_id: int) -> None: ...
+
+
+def filters_of(data: dict[str, Any]) -> SearchFilters:
+    """Return the search filters stored with a conversation."""
+    return SearchFilters(
+        since=date.fromisoformat(data["since"]) if data.get("since") else None,
+        until=date.fromisoformat(data["until"]) if data.get("until") else None,
+        has_code=bool(data.get("has_code")),
+        exclude=tuple(data.get("exclude") or ()),
+    )
+
+
+def filters_data(filters: SearchFilters) -> dict[str, Any]:
+    """Return search filters as the plain data a conversation stores."""
+    return {
+        "since": filters.since.isoformat() if filters.since else None,
+        "until": filters.until.isoformat() if filters.until else None,
+        "has_code": filters.has_code,
+        "exclude": list(filters.exclude),
+    }
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Talk:
+    """Answers questions and follow-ups over the live index, remembering each conversation."""
+
+    def __init__(
+        self,
+        index: LiveIndex,
+        store: ConversationStore,
+        sink: EventSink,
+        limiter: SlidingWindowLimiter | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self.index = index
+        self.store = store
+        self.sink = sink
+        self.limiter = limiter
+        self.clock = clock
+
+    # ------------------------------------------------------------------ entry
+
+    async def message(self, where: Place, text: str) -> Answer:
+        """Answer one message: a follow-up of the user's conversation here, or a new question."""
+        now = self.clock()
+        pasted = normalize_arxiv_id(text.strip())
+        if pasted is not None:
+            return self._pasted_paper(where, pasted)
+        conversation = await asyncio.to_thread(self._conversation, where, now)
+        followup = parse_followup(text, now.date())
+        if followup.kind == QUESTION or (conversation is None and followup.kind == NEW_TOPIC):
+            question = followup.text or text
+            keep = filters_of(conversation.filters) if conversation and followup.kind == NEW_TOPIC else SearchFilters()
+            return await self._question(where, question, keep, conversation, now)
+        if conversation is None:
+            return Answer(Reply(TEXT, NO_CONVERSATION), None)
+        retriever = self.index.current
+        if followup.kind == MORE:
+            return await self._more(where, conversation, retriever, now)
+        if followup.kind in (DETAILS, SIMILAR, BIBTEX):
+            return await self._about_result(where, conversation, followup, retriever, now)
+        if followup.kind == NEW_TOPIC:
+            return await self._question(where, followup.text, filters_of(conversation.filters), conversation, now,
+                                        understood=followup.understood)
+        return await self._refine(where, conversation, followup, now)
+
+    def _pasted_paper(self, where: Place, arxiv_id: str) -> Answer:
+        """Show the paper a message names by arXiv id or link, or say the corpus lacks it."""
+        paper = self.index.current.find_arxiv(arxiv_id)
+        if paper is None:
+            return Answer(Reply(TEXT, not_in_corpus(arxiv_id)), None)
+        self._record(events.PAPER, where, (paper.id,), arxiv_id)
+        return Answer(Reply(PAPER_CARD, "", (Card(paper=paper, full=True),), page_size=1), None)
+
+    async def attach(self, message_id: int, conversation_id: int) -> None:
+        """Remember that a sent message answered in a conversation, so a reply to it continues there."""
+        try:
+            await asyncio.to_thread(self.store.attach, message_id, conversation_id)
+        except Exception:
+            # The answer went out; at worst a reply to it starts afresh instead of continuing.
+            log.exception("could not remember message %s of conversation %s", message_id, conversation_id)
+
+    async def remember(self, where: Place, query: str, filters: SearchFilters, paper_ids: list[str], shown: int) -> int:
+        """Start a conversation from results shown elsewhere (/find); return its id."""
+        saved = await self._save(where, None, query, filters, paper_ids, shown, self.clock())
+        return saved.id
+
+    def _conversation(self, where: Place, now: datetime) -> Conversation | None:
+        if where.reply_to is not None:
+            replied = self.store.by_message(where.reply_to, now)
+            if replied is not None and replied.user_id == where.user_id:
+                return replied
+            if replied is not None:
+                # A reply to someone else's answer refers to that answer, in a conversation of the replier's own.
+                return self.store.start(where.user_id, where.guild_id, where.channel_id, replied.query,
+                                        replied.filters, list(replied.result_ids), replied.shown, now)
+        return self.store.latest(where.user_id, where.channel_id, now)
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _record(self, kind: str, where: Place, paper_ids: tuple[str, ...], query: str | None = None) -> None:
+        try:
+            self.sink.record(EngagementEvent(kind, where.user_id, where.guild_id, paper_ids, query))
+        except Exception:
+            log.exception("event sink failed on %s", kind)
+
+    async def _search(self, retriever: Retriever, query: str, filters: SearchFilters, user_id: int) -> SearchResult:
+        if self.limiter is not None:
+            self.limiter.acquire(user_id)
+        try:
+            return await asyncio.to_thread(retriever.search, query, RESULT_DEPTH, filters)
+        except QueryError as exc:
+            raise UserFacingError(str(exc)) from None
+
+    async def _save(self, where: Place, conversation: Conversation | None, query: str, filters: SearchFilters,
+                    result_ids: list[str], shown: int, now: datetime) -> Conversation:
+        if conversation is None:
+            return await asyncio.to_thread(self.store.start, where.user_id, where.guild_id, where.channel_id,
+                                           query, filters_data(filters), result_ids, shown, now)
+        updated = dataclasses.replace(conversation, query=query, filters=filters_data(filters),
+                                      result_ids=tuple(result_ids), shown=shown)
+        return await asyncio.to_thread(self.store.save, updated, now)
+
+    def _result_number(self, conversation: Conversation, followup: FollowUp) -> int:
+        """Return the 0-based position a follow-up names among the results shown, or explain why not."""
+        shown = min(conversation.shown, len(conversation.result_ids))
+        if shown == 0:
+            raise UserFacingError("My last answer showed no papers, so there is no result to pick. Ask me a question.")
+        index = followup.index if followup.index is not None else 1
+        position = shown - 1 if index == -1 else index - 1
+        if not 0 <= position < shown:
+            raise UserFacingError(
+                f"I showed {shown} result{'s' if shown != 1 else ''}, so pick a number from 1 to {shown}."
+            )
+        return position
+
+    # ------------------------------------------------------------------ answers
+
+    async def _question(self, where: Place, question: str, filters: SearchFilters, conversation: Conversation | None,
+                        now: datetime, understood: str | None = None) -> Answer:
+        try:
+            text, note = clean_query(question)
+        except QueryError as exc:
+            raise UserFacingError(str(exc)) from None
+        retriever = self.index.current
+        result = await self._search(retriever, text, filters, where.user_id)
+        note = note or result.note
+        shown = result.hits[:PER_ANSWER]
+        self._record(events.MENTION, where, tuple(h.paper.id for h in shown), result.query)
+        saved = await self._save(where, conversation, result.query, filters, [h.paper.id for h in result.hits],
+                                 len(shown), now)
+        cards = tuple(card_from_hit(h, result.weak) for h in shown)
+        filtered = filters_line(filters, result)
+        if not shown:
+            return Answer(Reply(ANSWER, "I found nothing on that in my corpus.", query=result.query, note=note,
+                                understood=understood or filtered), saved.id)
+        if result.weak:
+            heading = "Nothing in my corpus answers that. The nearest papers, shown apart as weak matches:"
+            return Answer(Reply(ANSWER, heading, cards, query=result.query, weak=True, note=note, understood=understood),
+                          saved.id)
+        quoted = await asyncio.to_thread(retriever.answer_quotes, result.query, shown)
+        quotes = tuple(Quote(q.sentence, shown[q.number - 1].paper.clean_title, q.number) for q in quoted)
+        heading = "Here is what I found:" if quotes else "The closest papers I found:"
+        return Answer(Reply(ANSWER, heading, cards, query=result.query, note=note, quotes=quotes,
+                            understood=understood or filtered), saved.id)
+
+    async def _more(self, where: Place, conversation: Conversation, retriever: Retriever, now: datetime) -> Answer:
+        start = conversation.shown
+        ids = conversation.result_ids[start:start + PER_ANSWER]
+        papers = [p for p in (retriever.get(pid) for pid in ids) if p is not None]
+        if not papers:
+            text = f"That is all I have on \u201c{conversation.query}\u201d. Ask me something else, or narrow it down."
+            return Answer(Reply(TEXT, text, understood="More results"), conversation.id)
+        cards = tuple(Card(paper=p, rank=start + i + 1) for i, p in enumerate(papers))
+        saved = await asyncio.to_thread(self.store.save, dataclasses.replace(conversation, shown=start + len(ids)), now)
+        self._record(events.PAGE, where, tuple(p.id for p in papers), conversation.query)
+        understood = f"More results for \u201c{conversation.query}\u201d: {start + 1}\u2013{start + len(papers)}"
+        return Answer(Reply(RESULTS, "", cards, query=conversation.query, understood=understood, page_size=PER_ANSWER),
+                      saved.id)
+
+    async def _about_result(self, where: Place, conversation: Conversation, followup: FollowUp, retriever: Retriever,
+                            now: datetime) -> Answer:
+        position = self._result_number(conversation, followup)
+        paper = retriever.get(conversation.result_ids[position])
+        if paper is None:
+            raise UserFacingError("That paper is no longer in my corpus. Ask me again.")
+        number = position + 1
+        if followup.kind == DETAILS:
+            self._record(events.DETAILS, where, (paper.id,))
+            reply = Reply(PAPER_CARD, "", (Card(paper=paper, full=True),), page_size=1,
+                          understood=f"Details of result {number}")
+            return Answer(reply, conversation.id)
+        if followup.kind == BIBTEX:
+            reply = Reply(TEXT, f"BibTeX for {paper.clean_title or paper.title}:", code=bibtex_entry(paper),
+                          understood=f"BibTeX entry of result {number}")
+            return Answer(reply, conversation.id)
+        if self.limiter is not None:
+            self.limiter.acquire(where.user_id)
+        result = await asyncio.to_thread(retriever.similar, paper.id, RESULT_DEPTH)
+        shown = result.hits[:PER_ANSWER]
+        self._record(events.SIMILAR, where, (paper.id, *(h.paper.id for h in shown)), paper.title)
+        saved = await self._save(where, conversation, paper.clean_title or paper.title, SearchFilters(),
+                                 [h.paper.id for h in result.hits], len(shown), now)
+        reply = Reply(RESULTS, f"Papers similar to \u201c{paper.clean_title or paper.title}\u201d",
+                      tuple(card_from_hit(h) for h in shown), query=paper.title, page_size=PER_ANSWER,
+                      understood=f"Papers similar to result {number}")
+        return Answer(reply, saved.id)
+
+    async def _refine(self, where: Place, conversation: Conversation, followup: FollowUp, now: datetime) -> Answer:
+        filters = filters_of(conversation.filters)
+        if followup.kind == CODE_FILTER:
+            filters = dataclasses.replace(filters, has_code=True)
+        elif followup.kind == DATE_FILTER:
+            filters = dataclasses.replace(filters, since=followup.since, until=followup.until)
+        elif followup.kind == EXCLUDE:
+            filters = dataclasses.replace(filters, exclude=(*filters.exclude, followup.text))
+        retriever = self.index.current
+        result = await self._search(retriever, conversation.query, filters, where.user_id)
+        before = conversation.result_ids
+        still = await asyncio.to_thread(retriever.count_passing, before, filters)
+        understood = f"{followup.understood}: {still} of the {len(before)} results"
+        if result.undated:
+            understood += f" ({result.undated} papers with no known date left out)"
+        shown = result.hits[:PER_ANSWER]
+        saved = await self._save(where, conversation, conversation.query, filters, [h.paper.id for h in result.hits],
+                                 len(shown), now)
+        self._record(events.SEARCH, where, tuple(h.paper.id for h in shown), conversation.query)
+        if not shown:
+            return Answer(Reply(TEXT, "No paper passes that filter. Word it differently, or ask anew.",
+                                understood=understood), saved.id)
+        reply = Reply(RESULTS, f"Papers for \u201c{conversation.query}\u201d", tuple(card_from_hit(h) for h in shown),
+                      query=conversation.query, page_size=PER_ANSWER, understood=understood)
+        return Answer(reply, saved.id)

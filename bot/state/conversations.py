@@ -1,0 +1,112 @@
+"""Conversations: what a user asked, the filters in force and the ranked results, so follow-ups refine them.
+
+Kept in SQLite so a reply still works after a restart; a conversation expires after
+`CONVERSATION_TTL` without activity and is pruned with the day's other old state.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Sequence
+
+from bot.state.db import Database, utc_iso
+
+CONVERSATION_TTL = timedelta(hours=24)
+_COLUMNS = "id, user_id, guild_id, channel_id, query, filters, result_ids, shown, updated_at"
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """One conversation's state; `filters` is plain data (see bot.core.conversation for its meaning)."""
+
+    id: int
+    user_id: int
+    guild_id: int | None
+    channel_id: int
+    query: str
+    filters: dict[str, Any] = field(default_factory=dict)
+    result_ids: tuple[str, ...] = ()
+    shown: int = 0
+    updated_at: str = ""
+
+
+def _conversation(row: tuple) -> Conversation:
+    return Conversation(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), tuple(json.loads(row[6])), row[7], row[8])
+
+
+class Conversations:
+    """The `conversations` and `conversation_messages` tables."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def start(
+        self,
+        user_id: int,
+        guild_id: int | None,
+        channel_id: int,
+        query: str,
+        filters: dict[str, Any],
+        result_ids: Sequence[str],
+        shown: int,
+        now: datetime,
+    ) -> Conversation:
+        """Store a new conversation and return it."""
+        stamp = utc_iso(now)
+        with self.db.write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO conversations (user_id, guild_id, channel_id, query, filters, result_ids, shown, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (user_id, guild_id, channel_id, query, json.dumps(filters), json.dumps(list(result_ids)), shown, stamp, stamp),
+            )
+            conv_id = int(cursor.lastrowid or 0)
+        return Conversation(conv_id, user_id, guild_id, channel_id, query, dict(filters), tuple(result_ids), shown, stamp)
+
+    def save(self, conversation: Conversation, now: datetime) -> Conversation:
+        """Store a conversation's new query, filters, results and count shown."""
+        stamp = utc_iso(now)
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE conversations SET query = ?, filters = ?, result_ids = ?, shown = ?, updated_at = ? WHERE id = ?",
+                (conversation.query, json.dumps(conversation.filters), json.dumps(list(conversation.result_ids)),
+                 conversation.shown, stamp, conversation.id),
+            )
+        return Conversation(**{**conversation.__dict__, "updated_at": stamp})
+
+    def attach(self, message_id: int, conversation_id: int) -> None:
+        """Remember that a bot message answered in a conversation."""
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO conversation_messages (message_id, conversation_id) VALUES (?, ?)",
+                (message_id, conversation_id),
+            )
+
+    def by_message(self, message_id: int, now: datetime) -> Conversation | None:
+        """Return the live conversation a bot message answered in, if any."""
+        rows = self.db.read(
+            f"SELECT {', '.join('c.' + c.strip() for c in _COLUMNS.split(','))} FROM conversations c "
+            "JOIN conversation_messages m ON m.conversation_id = c.id WHERE m.message_id = ? AND c.updated_at >= ?",
+            (message_id, utc_iso(now - CONVERSATION_TTL)),
+        )
+        return _conversation(rows[0]) if rows else None
+
+    def latest(self, user_id: int, channel_id: int, now: datetime) -> Conversation | None:
+        """Return this user's most recent live conversation in this channel (never another user's)."""
+        rows = self.db.read(
+            f"SELECT {_COLUMNS} FROM conversations WHERE user_id = ? AND channel_id = ? AND updated_at >= ? "
+            "ORDER BY updated_at DESC, id DESC LIMIT 1",
+            (user_id, channel_id, utc_iso(now - CONVERSATION_TTL)),
+        )
+        return _conversation(rows[0]) if rows else None
+
+    def prune(self, now: datetime) -> int:
+        """Delete conversations idle for longer than the TTL (and their messages); return how many."""
+        with self.db.write() as conn:
+            cutoff = utc_iso(now - CONVERSATION_TTL)
+            conn.execute(
+                "DELETE FROM conversation_messages WHERE conversation_id IN (SELECT id FROM conversations WHERE updated_at < ?)",
+                (cutoff,),
+            )
+            return conn.execute("DELETE FROM conversations WHERE updated_at < ?", (cutoff,)).rowcount

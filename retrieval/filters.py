@@ -1,0 +1,91 @@
+"""Search filters (publication date, code link, excluded topics), applied inside retrieval before the top k.
+
+Filtering inside the ranking, not by dropping cards afterwards, means a filtered search
+still returns k papers whenever k qualify.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Sequence
+
+import numpy as np
+
+from corpus.paper import Paper
+from retrieval.bm25 import BM25Index
+from retrieval.tokenize import tokenize
+
+UNKNOWN = -1
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """What a result must satisfy; the defaults filter nothing."""
+
+    since: date | None = None
+    until: date | None = None
+    has_code: bool = False
+    # Topics to leave out: a paper is dropped when its title or abstract holds every word of one.
+    exclude: tuple[str, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        """Return whether any filter is set."""
+        return bool(self.since or self.until or self.has_code or self.exclude)
+
+    @property
+    def dated(self) -> bool:
+        """Return whether papers need a known date to pass."""
+        return self.since is not None or self.until is not None
+
+
+@dataclass(frozen=True)
+class FilterOutcome:
+    """Which papers pass, and how many a date filter left out only because their date is unknown."""
+
+    mask: np.ndarray
+    undated: int
+
+
+def published_day(paper: Paper) -> date | None:
+    """Return a paper's publication date, or None if unknown or unreadable."""
+    text = (paper.published or "").strip()[:10]
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def has_code(paper: Paper) -> bool:
+    """Return whether a paper links to its code."""
+    return bool(paper.github_repo) or any(link.kind == "code" for link in paper.links)
+
+
+class FilterIndex:
+    """Per-paper facts the filters test, computed once per index."""
+
+    def __init__(self, papers: Sequence[Paper]) -> None:
+        days = [published_day(p) for p in papers]
+        self.day = np.asarray([d.toordinal() if d else UNKNOWN for d in days], dtype=np.int64)
+        self.code = np.asarray([has_code(p) for p in papers], dtype=bool)
+
+    def apply(self, filters: SearchFilters, bm25: BM25Index) -> FilterOutcome:
+        """Return the papers that pass `filters`."""
+        mask = np.ones(self.day.shape[0], dtype=bool)
+        undated = 0
+        if filters.dated:
+            known = self.day != UNKNOWN
+            undated = int((~known).sum())
+            mask &= known
+            if filters.since is not None:
+                mask &= self.day >= filters.since.toordinal()
+            if filters.until is not None:
+                mask &= self.day <= filters.until.toordinal()
+        if filters.has_code:
+            mask &= self.code
+        for topic in filters.exclude:
+            terms = list(dict.fromkeys(tokenize(topic)))
+            if terms:
+                mask &= ~bm25.all_terms_mask(terms)
+        return FilterOutcome(mask, undated)

@@ -1,0 +1,96 @@
+"""Conversations end to end: the real bot on the fake Discord, replies refining answers, across a restart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core.conversation import NO_CONVERSATION
+from bot.core.handlers import Handlers
+from bot.core.live_index import LiveIndex
+from bot.datadir import DataDir
+from bot.state import State
+from tests.bot.fakes import FakeRetriever, ListSink
+from tests.bot.harness import TIMEOUT, replies_to, running_bot
+from tests.bot.test_conversation import PAPERS
+from tests.fakediscord import FakeDiscord, FakeMessage
+
+CODE_TITLES = {p.clean_title for p in PAPERS if any(link.kind == "code" for link in p.links)}
+
+
+@pytest.fixture
+def state(tmp_path: Path):
+    opened = State.open(DataDir(tmp_path).state)
+    yield opened
+    opened.close()
+
+
+def handlers() -> Handlers:
+    return Handlers(LiveIndex(FakeRetriever(PAPERS)), ListSink())
+
+
+def titles(message: FakeMessage) -> list[str]:
+    return [embed["title"].split(". ", 1)[1] for embed in message.embeds]
+
+
+async def ask(fake: FakeDiscord, text: str, reply_to: FakeMessage | None = None, author=None) -> FakeMessage:
+    """Mention the bot (a Discord reply mentions the replied-to author by default) and wait for its answer."""
+    asked = await fake.send_message(fake.channel.id, text, mentions=[fake.bot_user], reply_to=reply_to, author=author)
+    return await fake.wait_for_message(fake.channel.id, replies_to(asked), timeout=TIMEOUT)
+
+
+async def test_an_answer_refined_by_replies(fake: FakeDiscord, state: State, tmp_path: Path) -> None:
+    async with running_bot(fake, handlers(), tmp_path, state=state):
+        answer = await ask(fake, "is there work on fast Sinkhorn iterations?")
+        assert "[1]" in answer.content and len(answer.embeds) == 3
+        coded = await ask(fake, "only with code", reply_to=answer)
+        assert "Only papers with code" in coded.content
+        assert set(titles(coded)) <= CODE_TITLES and titles(coded)
+        second = await ask(fake, "the second one", reply_to=coded)
+        assert second.embeds[0]["title"] == titles(coded)[1]
+        more = await ask(fake, "more", reply_to=answer)
+        assert not set(titles(more)) & set(titles(answer))
+
+
+async def test_more_pages_through_new_papers_only(fake: FakeDiscord, state: State, tmp_path: Path) -> None:
+    async with running_bot(fake, handlers(), tmp_path, state=state):
+        answer = await ask(fake, "fast Sinkhorn iterations")
+        more = await ask(fake, "more", reply_to=answer)
+        again = await ask(fake, "more", reply_to=more)
+        shown = titles(answer) + titles(more) + titles(again)
+        assert len(shown) == len(set(shown)) == 8
+
+
+async def test_another_users_mention_never_continues_the_conversation(fake: FakeDiscord, state: State, tmp_path: Path) -> None:
+    async with running_bot(fake, handlers(), tmp_path, state=state):
+        await ask(fake, "fast Sinkhorn iterations")
+        other = await ask(fake, "more", author=fake.moderator)
+        assert other.content == NO_CONVERSATION and not other.embeds
+
+
+async def test_a_reply_to_an_answer_from_before_a_restart_still_works(fake: FakeDiscord, tmp_path: Path) -> None:
+    path = DataDir(tmp_path).state
+    before = State.open(path)
+    async with running_bot(fake, handlers(), tmp_path, state=before):
+        answer = await ask(fake, "fast Sinkhorn iterations")
+    before.close()
+    after = State.open(path)
+    try:
+        async with running_bot(fake, handlers(), tmp_path, state=after):
+            first = await ask(fake, "the first one", reply_to=answer)
+            assert first.embeds[0]["title"] == titles(answer)[0]
+    finally:
+        after.close()
+
+
+async def test_find_with_since_and_has_code(fake: FakeDiscord, state: State, tmp_path: Path) -> None:
+    async with running_bot(fake, handlers(), tmp_path, state=state):
+        inter = await fake.send_interaction_command("find", {"query": "fast Sinkhorn iterations", "since": "2025", "has_code": True})
+        msg = await fake.wait_for_response(inter, timeout=TIMEOUT)
+        assert "Only papers published since 2025-01-01, with code" in msg.content
+        found = [embed["title"].split(". ", 1)[1] for embed in msg.embeds]
+        assert found and set(found) <= CODE_TITLES
+        bad = await fake.send_interaction_command("find", {"query": "sinkhorn", "since": "soonish"})
+        error = await fake.wait_for_response(bad, timeout=TIMEOUT)
+        assert error.ephemeral and "2025-03" in error.content
