@@ -41,6 +41,7 @@ def build_scheduler(settings: Settings, bot: PaperScoutBot, index: LiveIndex, se
     """Wire the daily jobs: the index kept in step with the store, fresh papers, subscriptions, the trending post."""
     from bot.core.fresh_papers import FreshPapers
     from bot.core.index_sync import IndexSync
+    from bot.core.paper_fetch import PaperFetch
     from bot.core.scheduler import Scheduler
     from bot.discord_app.subscription_delivery import deliver_new_papers
     from bot.discord_app.trending_post import TrendingPoster
@@ -54,7 +55,10 @@ def build_scheduler(settings: Settings, bot: PaperScoutBot, index: LiveIndex, se
 
     sync = IndexSync(index, services.store.revision, rebuild, services.revision)
     hf_config, arxiv_config = settings.source_configs()
-    fresh = FreshPapers(Refresher(services.store, hf_config, arxiv_config), sync.sync)
+    refresher = Refresher(services.store, hf_config, arxiv_config)
+    fresh = FreshPapers(refresher, sync.sync)
+    if arxiv_config.enabled:
+        bot.fetch = PaperFetch(refresher, sync.sync)
 
     async def deliver(now: datetime) -> object:
         # The scheduler calls this after the refresh published the new index, so new papers are searchable.

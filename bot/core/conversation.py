@@ -156,7 +156,7 @@ class Talk:
         """Show the paper a message names by arXiv id or link, or say the corpus lacks it."""
         paper = self.index.current.find_arxiv(arxiv_id)
         if paper is None:
-            return Answer(Reply(TEXT, not_in_corpus(arxiv_id)), None)
+            return Answer(Reply(TEXT, not_in_corpus(arxiv_id), fetchable=arxiv_id), None)
         self._record(events.PAPER, where, (paper.id,), arxiv_id)
         return Answer(Reply(PAPER_CARD, "", (Card(paper=paper, full=True),), page_size=1), None)
 

@@ -10,6 +10,7 @@ moment, the tick leaves it to the next one instead of waiting.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Callable
 
 from bot.core.errors import FatalError
@@ -31,12 +32,18 @@ class IndexSync:
         self.revision = revision
         self.rebuild = rebuild
         self.served_revision = served_revision
+        # The scheduler's tick and a fetched paper may sync at once: one rebuild at a time in this process.
+        self._lock = threading.Lock()
 
     def sync(self) -> bool:
         """Publish a rebuilt index if the store changed since the served one; return whether it did.
 
         Synchronous (reads the store, may embed): run it in a thread.
         """
+        with self._lock:
+            return self._sync()
+
+    def _sync(self) -> bool:
         if self.revision() == self.served_revision:
             return False
         before = len(self.live.current)

@@ -75,6 +75,8 @@ class Reply:
     understood: str | None = None
     # Text shown as a code block under the heading (a BibTeX entry).
     code: str | None = None
+    # A pasted paper the corpus lacks (an arXiv id): front ends may offer to fetch it.
+    fetchable: str | None = None
 
     @property
     def pages(self) -> int:

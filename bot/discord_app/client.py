@@ -23,6 +23,7 @@ from bot.discord_app.responder import report_failure
 from bot.discord_app.views import VIEW_TIMEOUT
 
 if TYPE_CHECKING:
+    from bot.core.paper_fetch import PaperFetch
     from bot.core.scheduler import Scheduler
     from bot.state import PostLedger, State
 
@@ -90,6 +91,8 @@ class PaperScoutBot(commands.Bot):
         self.clock = clock
         # Set by the composition root; started once the client is ready (posting needs the guild cache).
         self.scheduler: Scheduler | None = None
+        # Set by the composition root when the arXiv feed is enabled: adds pasted papers the corpus lacks.
+        self.fetch: PaperFetch | None = None
         self._scheduler_stop = asyncio.Event()
         self._scheduler_task: asyncio.Task[None] | None = None
         self.sync_outcome: str | None = None

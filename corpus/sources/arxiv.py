@@ -175,3 +175,11 @@ def fetch_query(fetcher: Fetcher, query: str, max_results: int = 50) -> ParseRes
     if not query:
         raise ValueError("empty arXiv query")
     return parse_feed(fetcher.get_text(API_PATH, query_params(query, max_results)), query)
+
+
+def fetch_ids(fetcher: Fetcher, arxiv_ids: list[str]) -> ParseResult:
+    """Fetch and parse the papers with these arXiv ids (the API's `id_list`); raise FetchError or PayloadError."""
+    if not arxiv_ids:
+        raise ValueError("no arXiv id to fetch")
+    params = {"id_list": ",".join(arxiv_ids), "max_results": str(len(arxiv_ids))}
+    return parse_feed(fetcher.get_text(API_PATH, params), "id:" + ",".join(arxiv_ids))

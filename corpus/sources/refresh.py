@@ -128,6 +128,11 @@ class Refresher:
         fetch = lambda: arxiv.fetch_query(source.fetcher, query, source.config.max_results)  # noqa: E731
         return self._run(ARXIV, arxiv.source_name(query), fetch, force)
 
+    def fetch_arxiv_ids(self, arxiv_ids: list[str]) -> RefreshReport:
+        """Ingest the arXiv papers with these ids now (a paper someone pasted); a one-shot run."""
+        source = self._sources[ARXIV]
+        return self._run(ARXIV, arxiv.source_name("id:" + ",".join(arxiv_ids)), lambda: arxiv.fetch_ids(source.fetcher, arxiv_ids), True)
+
     def _run(self, name: str, feed: str, fetch: Callable[[], ParseResult], force: bool) -> RefreshReport:
         """Fetch one feed into the store; a forced run ignores `enabled` and backoff and leaves backoff alone."""
         # A forced run is a one-shot (`paperscout ingest`): nothing will retry it and its caller prints

@@ -9,12 +9,17 @@ import pytest
 from bot.core.conversation import NO_CONVERSATION
 from bot.core.handlers import Handlers
 from bot.core.live_index import LiveIndex
+from bot.core.paper_fetch import PaperFetch
 from bot.datadir import DataDir
+from bot.discord_app.fetch_button import NOT_ALLOWED
 from bot.state import State
+from corpus.ingest import open_corpus
+from corpus.sources.refresh import Refresher, SourceConfig
 from tests.bot.fakes import FakeRetriever, ListSink
 from tests.bot.harness import TIMEOUT, replies_to, running_bot
 from tests.bot.test_conversation import PAPERS
 from tests.fakediscord import FakeDiscord, FakeMessage
+from tests.sources_fixtures import LoopbackServer, arxiv_entry
 
 CODE_TITLES = {p.clean_title for p in PAPERS if any(link.kind == "code" for link in p.links)}
 
@@ -94,3 +99,31 @@ async def test_find_with_since_and_has_code(fake: FakeDiscord, state: State, tmp
         bad = await fake.send_interaction_command("find", {"query": "sinkhorn", "since": "soonish"})
         error = await fake.wait_for_response(bad, timeout=TIMEOUT)
         assert error.ephemeral and "2025-03" in error.content
+
+
+async def test_a_pasted_paper_the_corpus_lacks_can_be_fetched_by_a_manager(
+    fake: FakeDiscord, state: State, tmp_path: Path
+) -> None:
+    feed = LoopbackServer()
+    store = open_corpus(tmp_path / "corpus.sqlite3", seed=False)
+    synced: list[int] = []
+    try:
+        entry = arxiv_entry("http://arxiv.org/abs/2611.04242v2", "Sinkhorn Meets Sparse Newton",
+                            "We make Sinkhorn iterations converge far faster with sparse Newton steps on large problems.")
+        feed.set("/api/query", f'<feed xmlns="http://www.w3.org/2005/Atom">{entry}</feed>', content_type="application/atom+xml")
+        refresher = Refresher(store, SourceConfig(enabled=False), SourceConfig(base_url=feed.url, timeout=5, spacing=0))
+        async with running_bot(fake, handlers(), tmp_path, state=state) as run:
+            run.client.fetch = PaperFetch(refresher, lambda: synced.append(1))
+            answer = await ask(fake, "https://arxiv.org/abs/2611.04242")
+            assert "arXiv:2611.04242 is not in my corpus" in answer.content
+            refused = await fake.click_button(answer, "ps:fetch:2611.04242")
+            assert NOT_ALLOWED in (await fake.wait_for_response(refused, timeout=TIMEOUT)).content
+            assert len(store) == 0
+            clicked = await fake.click_button(answer, "ps:fetch:2611.04242", user=fake.moderator)
+            done = await fake.wait_for_response(clicked, timeout=TIMEOUT, predicate=lambda m: "Added" in (m.content or ""))
+            assert done.ephemeral and "Added arXiv:2611.04242" in done.content
+        assert store.find(arxiv_id="2611.04242").title == "Sinkhorn Meets Sparse Newton" and synced == [1]
+        assert "id_list=2611.04242" in feed.requests_to("/api/query")[0]
+    finally:
+        feed.stop()
+        store.close()

@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.core.conversation import Place, Talk
 from bot.core.handlers import Handlers
 from bot.core.replies import Requester
+from bot.discord_app.fetch_button import FetchButton, fetch_view
 from bot.discord_app.responder import reply_to, report_message_failure
 from bot.discord_app.views import VIEW_TIMEOUT, ResultsView
 
@@ -65,12 +66,14 @@ class MentionCog(commands.Cog):
             else:
                 reply, conversation_id = self.handlers.help(), None
             view = ResultsView(self.handlers, reply, who, timeout=self.view_timeout) if reply.cards else None
+            if reply.fetchable and guild_id is not None and getattr(self.bot, "fetch", None) is not None:
+                view = fetch_view(reply.fetchable)
             sent = await reply_to(message, reply, view)
         except Exception as exc:
             # A listener has no error hook that knows the message; the decision is still bot.core.errors'.
             await report_message_failure(message, exc, "mention")
             return
-        if view is not None:
+        if isinstance(view, ResultsView):
             view.message_editor = sent.edit
         if conversation_id is not None:
             await self.talk.attach(sent.id, conversation_id)
@@ -78,4 +81,5 @@ class MentionCog(commands.Cog):
 
 async def setup(bot: PaperScoutBot) -> None:
     """Add the cog with the bot's handlers."""
+    bot.add_dynamic_items(FetchButton)
     await bot.add_cog(MentionCog(bot, bot.handlers, bot.talk, bot.view_timeout))
