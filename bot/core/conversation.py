@@ -316,6 +316,9 @@ class Talk:
         if not shown:
             return Answer(Reply(TEXT, "No paper passes that filter. Word it differently, or ask anew.",
                                 understood=understood), saved.id)
-        reply = Reply(RESULTS, f"Papers for \u201c{conversation.query}\u201d", tuple(card_from_hit(h) for h in shown),
-                      query=conversation.query, page_size=PER_ANSWER, understood=understood)
+        heading = f"Papers for \u201c{conversation.query}\u201d"
+        if result.weak:
+            heading = "None of the papers that pass is close to that; the nearest, marked as weak matches:"
+        reply = Reply(RESULTS, heading, tuple(card_from_hit(h, result.weak) for h in shown), query=conversation.query,
+                      weak=result.weak, page_size=PER_ANSWER, understood=understood)
         return Answer(reply, saved.id)

@@ -88,7 +88,8 @@ class Database:
                     f"its schema version {version} is newer than this PaperScout knows ({SCHEMA_VERSION})"
                 )
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
+            # An in-memory state (the console's conversations) has no WAL to speak of.
+            if str(mode).lower() not in ("wal", "memory"):
                 log.warning("SQLite refused WAL mode for %s (journal mode %s)", self.path, mode)
             conn.execute("PRAGMA synchronous = NORMAL")
             self._migrate(conn, version)
