@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import sqlite3
-
-log = logging.getLogger(__name__)
-
 # Each entry migrates the schema from version i to i + 1; never edit a shipped entry, append.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
@@ -69,24 +64,3 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def migrate(conn: sqlite3.Connection, path: object) -> None:
-    """Bring the schema up to SCHEMA_VERSION, each step in its own transaction (safe against a second opener)."""
-    while True:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            # Read the version inside the write lock: another process may have migrated meanwhile.
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version >= SCHEMA_VERSION:
-                conn.execute("COMMIT")
-                return
-            for statement in MIGRATIONS[version]:
-                conn.execute(statement)
-            # PRAGMA user_version is transactional, so a failed migration leaves the old version.
-            conn.execute(f"PRAGMA user_version = {version + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        log.info("corpus schema of %s migrated to version %d", path, version + 1)

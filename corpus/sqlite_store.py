@@ -24,7 +24,8 @@ from corpus.paper import Listing, Paper
 from corpus.records import Candidate, merge, new_paper, paper_id_for
 from corpus.source_names import source_label
 from corpus.sqlite_rows import COLUMNS, connect, failer, paper_from_row, row_values
-from corpus.sqlite_schema import SCHEMA_VERSION, migrate
+from corpus.sqlite_schema import MIGRATIONS, SCHEMA_VERSION
+from corpus.sqlite_transactions import immediate, migrate
 from corpus.store import AddReport, CorpusError, RemoveReport, utc_now
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class SqliteCorpusStore:
         fail = failer(path)
         if readonly and not path.exists():
             store = cls(path, connect(":memory:", fail), readonly=True)
-            migrate(store._conn, "memory")
+            migrate(store._conn, MIGRATIONS, "an in-memory corpus")
             if legacy_json is not None and legacy_json.exists():
                 store._import_legacy(legacy_json)
             return store
@@ -68,7 +69,7 @@ class SqliteCorpusStore:
                 raise fail(f"its schema version {version} is newer than this PaperScout knows ({SCHEMA_VERSION})")
             if not readonly:
                 conn.execute("PRAGMA journal_mode = WAL")
-                migrate(conn, path)
+                migrate(conn, MIGRATIONS, path)
             elif version < SCHEMA_VERSION:
                 raise fail("it was written by an older PaperScout; run `paperscout ingest` or the bot once to migrate it")
         except sqlite3.DatabaseError as exc:
@@ -113,14 +114,8 @@ class SqliteCorpusStore:
     def _write(self) -> Iterator[sqlite3.Connection]:
         if self.readonly and self.path.exists():
             raise CorpusError(f"the corpus store {self.path} was opened read-only")
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        with immediate(self._conn, self._lock) as conn:
+            yield conn
 
     def _read(self, sql: str, params: Iterable[object] = ()) -> list[tuple]:
         with self._lock:

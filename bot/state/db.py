@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from bot.state.migrations import MIGRATIONS, SCHEMA_VERSION
+from corpus.sqlite_transactions import immediate, migrate
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class Database:
             if str(mode).lower() not in ("wal", "memory"):
                 log.warning("SQLite refused WAL mode for %s (journal mode %s)", self.path, mode)
             conn.execute("PRAGMA synchronous = NORMAL")
-            self._migrate(conn, version)
+            migrate(conn, MIGRATIONS, self.path)
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise self._fail(str(exc)) from exc
@@ -100,20 +101,6 @@ class Database:
             conn.close()
             raise
         return conn
-
-    def _migrate(self, conn: sqlite3.Connection, version: int) -> None:
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in MIGRATIONS[target - 1]:
-                    conn.execute(statement)
-                # PRAGMA user_version is transactional, so a failed migration leaves the old version.
-                conn.execute(f"PRAGMA user_version = {target}")
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            log.info("state schema of %s migrated to version %d", self.path, target)
 
     @property
     def schema_version(self) -> int:
@@ -129,14 +116,8 @@ class Database:
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """Run a block of writes as one transaction: all of it or nothing."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        with immediate(self._conn, self._lock) as conn:
+            yield conn
 
     def read(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
         """Return the rows of one query."""
