@@ -19,7 +19,7 @@ from typing import Any, Callable, Protocol
 
 from bot.core import engagement as events
 from bot.core.bibtex import bibtex_entry
-from bot.core.engagement import EngagementEvent, EventSink
+from bot.core.engagement import EngagementEvent, EventSink, record_safely
 from bot.core.errors import UserFacingError
 from bot.core.followups import (
     BIBTEX,
@@ -187,10 +187,7 @@ class Talk:
     # ------------------------------------------------------------------ plumbing
 
     def _record(self, kind: str, where: Place, paper_ids: tuple[str, ...], query: str | None = None) -> None:
-        try:
-            self.sink.record(EngagementEvent(kind, where.user_id, where.guild_id, paper_ids, query))
-        except Exception:
-            log.exception("event sink failed on %s", kind)
+        record_safely(self.sink, EngagementEvent(kind, where.user_id, where.guild_id, paper_ids, query))
 
     async def _search(self, retriever: Retriever, query: str, filters: SearchFilters, user_id: int) -> SearchResult:
         if self.limiter is not None:

@@ -28,6 +28,14 @@ class EventSink(Protocol):
         """Flush and release whatever the sink holds."""
 
 
+def record_safely(sink: EventSink, event: EngagementEvent) -> None:
+    """Give `event` to `sink`; a failure is logged, never raised: counting must not cost a user their answer."""
+    try:
+        sink.record(event)
+    except Exception:
+        logging.getLogger(__name__).exception("event sink failed on %s", event.kind)
+
+
 class LoggingEventSink:
     """A sink that writes one log line per event (the console's; the bot stores them with SqliteEventSink)."""
 

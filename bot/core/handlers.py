@@ -13,7 +13,7 @@ from typing import Awaitable, Callable
 
 from bot.core import engagement as events
 from bot.core.card_text import cut
-from bot.core.engagement import EngagementEvent, EventSink
+from bot.core.engagement import EngagementEvent, EventSink, record_safely
 from bot.core.errors import UserFacingError
 from bot.core.followups import parse_since
 from bot.core.live_index import LiveIndex, Retriever
@@ -116,11 +116,7 @@ class Handlers:
     # --- plumbing --------------------------------------------------------------------------
 
     def _record(self, kind: str, who: Requester, paper_ids: tuple[str, ...] = (), query: str | None = None) -> None:
-        try:
-            self.sink.record(EngagementEvent(kind, who.user_id, who.guild_id, paper_ids, query))
-        except Exception:
-            # Counting engagement must never cost a user their answer.
-            log.exception("event sink failed on %s", kind)
+        record_safely(self.sink, EngagementEvent(kind, who.user_id, who.guild_id, paper_ids, query))
 
     def _admit(self, who: Requester) -> None:
         if self.limiter is not None:
