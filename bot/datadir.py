@@ -29,6 +29,8 @@ class DataDir:
     """The layout of one data directory."""
 
     root: Path
+    # "host:port" of a Chroma server holding the vectors instead of vectors/ (CHROMA_HOST, CHROMA_PORT).
+    chroma_server: str | None = None
 
     @property
     def corpus(self) -> Path:
@@ -62,6 +64,7 @@ class DataDir:
             bm25_phrases=self.root / "bm25_phrases.npz",
             vectors=self.vectors,
             vectors_lock=self.root / "vectors.lock",
+            chroma_server=self.chroma_server,
         )
 
     def has_index(self) -> bool:

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     discord_gateway_url: str = "wss://gateway.discord.gg/"
     discord_dev_guild_id: int | None = None
     paperscout_data_dir: Path = Path("./data")
+    # A Chroma server to keep the vectors in (shared by several bot processes); unset: embedded in the data dir.
+    chroma_host: str | None = None
+    chroma_port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"
     rate_limit_count: int = Field(default=5, ge=1)
     rate_limit_seconds: float = Field(default=30.0, gt=0)
@@ -68,7 +71,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown log level {value!r}")
         return level
 
-    @field_validator("discord_token", "discord_dev_guild_id", mode="before")
+    @field_validator("discord_token", "discord_dev_guild_id", "chroma_host", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `DISCORD_TOKEN=` in a copied .env.example means "not configured", not an empty value.
@@ -79,7 +82,8 @@ class Settings(BaseSettings):
     @property
     def data_dir(self) -> DataDir:
         """Return the directory holding the corpus, its index and the bot's state."""
-        return DataDir(self.paperscout_data_dir)
+        server = f"{self.chroma_host.strip()}:{self.chroma_port}" if self.chroma_host else None
+        return DataDir(self.paperscout_data_dir, chroma_server=server)
 
     @property
     def refresh_time(self) -> time:

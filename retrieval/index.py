@@ -15,7 +15,7 @@ from retrieval.encoder import Encoder
 from retrieval.hybrid import FusionConfig, HybridRetriever
 from retrieval.tokenize import phrases, tokenize
 from retrieval.vector_lock import vector_lock
-from retrieval.vectors import ChromaVectors, ReconcileReport
+from retrieval.vectors import ChromaVectors, ReconcileReport, drop_server_collection
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,8 @@ class IndexPaths:
     vectors: Path
     # Held by whichever process uses the vector store (see vector_lock.py).
     vectors_lock: Path
+    # "host:port" of a Chroma server to use instead of the directory `vectors`.
+    chroma_server: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def open_index(
     started = time.perf_counter()
     with vector_lock(paths.vectors_lock, lock_wait, on_lock_wait):
         papers = list(papers() if callable(papers) else papers)
-        with ChromaVectors(paths.vectors, encoder) as store:
+        with ChromaVectors(paths.vectors, encoder, paths.chroma_server) as store:
             report = store.reconcile(papers, progress=progress, on_indexed=on_indexed)
             if on_reconciled is not None:
                 # Still under the lock: no other process can change the vectors before this hears of them.
@@ -111,8 +113,14 @@ def open_retriever(papers: list[Paper], paths: IndexPaths, encoder: Encoder, con
 
 
 def set_aside_vectors(paths: IndexPaths, lock_wait: float | None = None) -> Path | None:
-    """Move the vector store aside (kept for inspection), under its lock; return where, or None if absent."""
+    """Move the vector store aside (kept for inspection), under its lock; return where, or None if absent.
+
+    On a Chroma server there is no directory to move: the collection is dropped instead.
+    """
     with vector_lock(paths.vectors_lock, lock_wait):
+        if paths.chroma_server is not None:
+            drop_server_collection(paths.chroma_server)
+            return None
         if not paths.vectors.exists():
             return None
         target = paths.vectors.with_name(f"{paths.vectors.name}.set-aside-{time.strftime('%Y%m%d-%H%M%S')}")

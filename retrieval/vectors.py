@@ -66,6 +66,28 @@ class ReconcileReport:
     complete: Mapping[str, str] = field(default_factory=dict)
 
 
+def chroma_client(path: Path, server: str | None = None):
+    """Return a Chroma client: embedded in `path`, or talking to the server at "host:port"."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    if server is None:
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    host, _, port = server.rpartition(":")
+    return chromadb.HttpClient(host=host, port=int(port), settings=settings)
+
+
+def drop_server_collection(server: str) -> None:
+    """Delete the paper vectors on a Chroma server (for a full rebuild)."""
+    client = chroma_client(Path("."), server)
+    try:
+        if COLLECTION in {c.name if hasattr(c, "name") else c for c in client.list_collections()}:
+            client.delete_collection(COLLECTION)
+    finally:
+        client.close()
+
+
 def texts_of(paper: Paper) -> list[str]:
     """Return what is embedded for a paper: the whole text, then its sentence windows."""
     return [paper.text, *windows(paper.clean_title, paper.clean_abstract)]
@@ -84,18 +106,15 @@ def record_ids(paper_id: str, count: int) -> list[str]:
 class ChromaVectors:
     """The embeddings of a corpus in Chroma under `path`; open it only while holding the vector lock."""
 
-    def __init__(self, path: Path, encoder: Encoder) -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
+    def __init__(self, path: Path, encoder: Encoder, server: str | None = None) -> None:
         self.encoder = encoder
         self.path = Path(path)
+        # Named in error messages: the directory, or the server.
+        self.where = f"the Chroma server {server}" if server else f"the vector store at {self.path}"
         self._client = None
         try:
             with self._chroma("open"):
-                self._client = chromadb.PersistentClient(
-                    path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True)
-                )
+                self._client = chroma_client(self.path, server)
                 self._collection = self._open_collection()
         except VectorStoreError:
             # Chroma caches a client's system per path, half-built ones too: forget it, so the next
@@ -129,7 +148,7 @@ class ChromaVectors:
         except Exception as exc:  # Chroma raises many kinds on a damaged directory
             first_line = (str(exc).strip().splitlines() or [""])[0][:200]
             raise VectorStoreError(
-                f"cannot {doing} the vector store at {self.path} ({exc.__class__.__name__}: {first_line}); {REPAIR_HINT}"
+                f"cannot {doing} {self.where} ({exc.__class__.__name__}: {first_line}); {REPAIR_HINT}"
             ) from exc
 
     def _open_collection(self):
@@ -266,6 +285,6 @@ class ChromaVectors:
                     owners.append(r)
         missing = int((~have).sum())
         if missing:
-            raise VectorStoreError(f"{missing} papers have no stored vector in {self.path}; {REPAIR_HINT}")
+            raise VectorStoreError(f"{missing} papers have no stored vector in {self.where}; {REPAIR_HINT}")
         win = np.vstack(win_vecs) if win_vecs else np.zeros((0, DIM), dtype=np.float32)
         return VectorMatrix(doc=doc, windows=win, window_owner=np.asarray(owners, dtype=np.int64))
