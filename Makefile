@@ -29,7 +29,7 @@ eval: $(STAMP)
 	$(BIN)/paperscout eval eval/dev.jsonl
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.search_latency
+	$(BIN)/paperscout bench
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

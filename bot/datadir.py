@@ -3,9 +3,9 @@
 ```
 corpus.sqlite3            the corpus store of record (papers, listings, sources, ingest log; WAL)
 corpus.json               the JSON store of earlier versions: imported once, then kept as a backup
-bm25_terms.npz            the BM25 term index, fingerprinted against the corpus
-bm25_phrases.npz          the BM25 index of adjacent term pairs (phrase signal)
-vectors/                  the Chroma collection of paper and window vectors
+bm25.npz                  the BM25 indexes of terms and adjacent term pairs, with the paper of each row
+vectors/                  the Chroma collection of paper and window vectors (the store of record)
+vectors.npz               the vectors as last synced, read at start instead of the whole collection
 vectors.lock              held by the one process using vectors/ at a time
 state.sqlite3             the bot's state: server settings, ledger, events, subscriptions
 discord-commands.sha256   hash of the slash commands last synced globally
@@ -31,6 +31,8 @@ class DataDir:
     root: Path
     # "host:port" of a Chroma server holding the vectors instead of vectors/ (CHROMA_HOST, CHROMA_PORT).
     chroma_server: str | None = None
+    # Embed sentence windows besides each whole abstract (PAPERSCOUT_EMBED_WINDOWS).
+    embed_windows: bool = True
 
     @property
     def corpus(self) -> Path:
@@ -60,11 +62,12 @@ class DataDir:
     def index_paths(self) -> IndexPaths:
         """Return where the corpus's BM25 files and vectors live."""
         return IndexPaths(
-            bm25_terms=self.root / "bm25_terms.npz",
-            bm25_phrases=self.root / "bm25_phrases.npz",
+            bm25=self.root / "bm25.npz",
             vectors=self.vectors,
             vectors_lock=self.root / "vectors.lock",
+            vector_cache=self.root / "vectors.npz",
             chroma_server=self.chroma_server,
+            with_windows=self.embed_windows,
         )
 
     def has_index(self) -> bool:

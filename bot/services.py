@@ -92,7 +92,7 @@ def open_services(
     return Services(data_dir, store, retriever, encoder, report, revision)
 
 
-def indexed_count(store: CorpusStore) -> int:
+def indexed_count(store: CorpusStore, with_windows: bool = True) -> int:
     """Return how many papers the store records as fully indexed with their current texts."""
     marks = store.indexed()
-    return sum(1 for paper in store.papers() if marks.get(paper.id) == vector_digest(texts_of(paper)))
+    return sum(1 for paper in store.papers() if marks.get(paper.id) == vector_digest(texts_of(paper, with_windows)))

@@ -56,6 +56,7 @@ _ESCAPED_RE = re.compile(r"\\([%&_#$])")
 _CONTROL_WORD_RE = re.compile(r"\\([A-Za-z]+)\s?")
 _MATH_RE = re.compile(r"\$([^$]{1,120})\$")
 _SPACE_RE = re.compile(r"\s+")
+_WORD_RE = re.compile(r"[^\W_]+")
 _SPACE_BEFORE_PUNCT_RE = re.compile(r"(?<=\S) ([,;:)\]])")
 
 _URL_RE = re.compile(r"https?://[^\s<>\"'{}()\[\]]+", re.IGNORECASE)
@@ -113,9 +114,13 @@ def clean_text(text: str) -> str:
 
 def normalize_title(title: str) -> str:
     """Return the matching key of a title: accents folded, lowercase, alphanumerics only."""
+    if title.isascii() and not any(ch in title for ch in "\\{}$"):
+        # No LaTeX and nothing to fold: the general path gives the same words, 20x slower
+        # (it was 3 s of an 87k-paper index's start-up).
+        return " ".join(_WORD_RE.findall(title.lower()))
     folded = unicodedata.normalize("NFKD", clean_text(title))
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
-    return " ".join(re.findall(r"[^\W_]+", folded))
+    return " ".join(_WORD_RE.findall(folded))
 
 
 def _tidy_url(url: str) -> str:

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Protocol
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Mapping, Protocol
 
 from corpus.paper import Paper
 from corpus.records import Candidate
@@ -71,11 +71,16 @@ def utc_now() -> str:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write `data` to `path` so a reader sees either the old or the new file, never half."""
+    write_atomic_with(path, lambda handle: handle.write(data))
+
+
+def write_atomic_with(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Let `write` fill a temporary file, then put it at `path` whole (a reader sees the old file or the new)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

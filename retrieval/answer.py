@@ -85,13 +85,20 @@ def candidate_sentences(abstract: str, weights: AnswerWeights = DEFAULT_WEIGHTS)
     return kept or list(enumerate(sentences))
 
 
-def lexical_overlap(query_terms: Sequence[str], sentence: str, idf: Mapping[str, float]) -> float:
+def rarest_idf(idf: Mapping[str, float]) -> float:
+    """Return the largest idf: what a query word the corpus never uses weighs."""
+    # The index's own view knows it without walking 300k terms.
+    known = getattr(idf, "max", None)
+    return known() if callable(known) else max(idf.values(), default=1.0)
+
+
+def lexical_overlap(query_terms: Sequence[str], sentence: str, idf: Mapping[str, float], unknown: float | None = None) -> float:
     """Return the share of the query's idf mass whose terms occur in `sentence` (0..1)."""
     unique = list(dict.fromkeys(query_terms))
     if not unique:
         return 0.0
     # A query word the corpus never uses weighs like its rarest known word.
-    unknown = max(idf.values(), default=1.0)
+    unknown = rarest_idf(idf) if unknown is None else unknown
     weight = {t: idf.get(t, unknown) for t in unique}
     total = sum(weight.values())
     if total <= 0:
@@ -149,6 +156,7 @@ def answer_quotes(
     vectors = encoder.encode([query, *texts])
     cosines = vectors[1:] @ vectors[0]
     query_terms = list(dict.fromkeys(tokenize(query)))
+    unknown = rarest_idf(idf)
     quotes: list[Quote] = []
     start = 0
     for number, (paper, cands) in enumerate(zip(papers, per_paper), start=1):
@@ -162,8 +170,8 @@ def answer_quotes(
         ask_terms = [t for t in query_terms if t not in title_terms]
         scores = sentence_scores(
             paper_cosines,
-            [lexical_overlap(query_terms, s, idf) for s in sentences],
-            [lexical_overlap(ask_terms, s, idf) for s in sentences],
+            [lexical_overlap(query_terms, s, idf, unknown) for s in sentences],
+            [lexical_overlap(ask_terms, s, idf, unknown) for s in sentences],
             background_mask(sentences),
             weights,
         )

@@ -1,82 +1,91 @@
-"""BM25 indexes on disk: one .npz per index, reused only while its fingerprint matches.
+"""The lexical index on disk: one .npz of flat arrays, reused while its format and tokenizer match.
 
-Rebuilding costs 0.7 s at 440 papers but about a minute at 87k (mostly tokenizing; see
-README, "Benchmarks"), so the index is persisted and loaded when the papers and the
-tokenizer are unchanged.
+Rebuilding costs 0.7 s at 440 papers but about a minute at 87k (mostly tokenizing), so the
+index is persisted; each row names its paper and text digest, so a changed corpus is
+brought up to date by difference (see lexical.py). Loading is a few array reads.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import logging
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from corpus.store import write_atomic
-from retrieval.bm25 import BM25Index, BM25Params
+from corpus.store import write_atomic_with
+from retrieval.bm25 import BM25Index, BM25Params, BM25Scorer, PhraseIndex, Vocabulary
+from retrieval.lexical import LexicalIndex
+from retrieval.postings import Postings
 
 log = logging.getLogger(__name__)
 
-# Bump when tokenization changes in a way the fingerprint of the texts cannot see.
+# Bump when tokenization changes in a way the row digests of the texts cannot see.
 TOKENIZER_VERSION = "fold-stop-snowball-compounds-v1"
+FORMAT = "flat-postings-v1"
+# Paper ids and vocabulary terms never hold this character.
+_SEP = "\x1e"
 
 
-def fingerprint(texts: list[str], params: BM25Params, extra: str = "") -> str:
-    """Return a digest of everything an index depends on."""
-    digest = hashlib.sha1(f"{TOKENIZER_VERSION}|{params}|{extra}|{len(texts)}".encode())
-    for text in texts:
-        digest.update(hashlib.sha1(text.encode("utf-8")).digest())
-    return digest.hexdigest()
+def stamp_of(params: BM25Params, title_repeats: int) -> str:
+    """Return what a stored index must have been built with to be reused."""
+    return f"{FORMAT}|{TOKENIZER_VERSION}|{params}|title x{title_repeats}"
 
 
-def _text_array(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+def _text(items: tuple[str, ...] | list[str]) -> np.ndarray:
+    return np.frombuffer(_SEP.join(items).encode("utf-8"), dtype=np.uint8)
 
 
-def save_index(index: BM25Index, path: Path, stamp: str) -> None:
+def _items(array: np.ndarray) -> list[str]:
+    text = bytes(array).decode("utf-8")
+    return text.split(_SEP) if text else []
+
+
+def _arrays(prefix: str, scorer: BM25Scorer) -> dict[str, np.ndarray]:
+    p = scorer.postings
+    return {f"{prefix}_keys": p.keys, f"{prefix}_starts": p.starts, f"{prefix}_docs": p.docs,
+            f"{prefix}_tfs": p.tfs, f"{prefix}_len": scorer.doc_len}
+
+
+def save_lexical(index: LexicalIndex, path: Path, stamp: str) -> None:
     """Write `index` to `path` atomically, tagged with `stamp`."""
-    terms = list(index.postings)
-    counts = np.array([len(index.postings[t][0]) for t in terms], dtype=np.int64)
-    empty = np.zeros(0, dtype=np.int32)
-    ids = np.concatenate([index.postings[t][0] for t in terms]) if terms else empty
-    tfs = np.concatenate([index.postings[t][1] for t in terms]).astype(np.int32) if terms else empty
-    buffer = io.BytesIO()
-    np.savez(
-        buffer,
-        stamp=_text_array(stamp),
-        terms=_text_array("\n".join(terms)),
-        counts=counts,
-        ids=ids,
-        tfs=tfs,
-        doc_len=index.doc_len,
-    )
-    write_atomic(Path(path), buffer.getvalue())
+    arrays = {
+        "stamp": np.frombuffer(stamp.encode("utf-8"), dtype=np.uint8),
+        "vocab": _text(index.terms.vocab.terms),
+        "row_ids": _text(index.row_ids),
+        "row_digests": _text(index.row_digests),
+        **_arrays("t", index.terms.scorer),
+        **_arrays("p", index.phrases.scorer),
+    }
+    write_atomic_with(Path(path), lambda handle: np.savez(handle, **arrays))
 
 
-def load_index(path: Path, stamp: str, params: BM25Params) -> BM25Index | None:
-    """Return the index stored at `path` if it carries `stamp`; None if absent, stale or damaged."""
+def _scorer(data, prefix: str, params: BM25Params) -> BM25Scorer:
+    postings = Postings(data[f"{prefix}_keys"], data[f"{prefix}_starts"], data[f"{prefix}_docs"], data[f"{prefix}_tfs"])
+    n = postings.keys.size
+    if postings.starts.size != n + 1 or int(postings.starts[-1]) != postings.docs.size or postings.tfs.size != postings.docs.size:
+        raise ValueError("inconsistent postings")
+    return BM25Scorer(postings, data[f"{prefix}_len"], params)
+
+
+def load_lexical(path: Path, stamp: str, params: BM25Params) -> LexicalIndex | None:
+    """Return the index stored at `path` if it carries `stamp`; None if absent, of another build, or damaged."""
     path = Path(path)
     if not path.exists():
         return None
     try:
         with np.load(path, allow_pickle=False) as data:
             if bytes(data["stamp"]).decode("utf-8") != stamp:
-                log.info("%s is stale: rebuilding the BM25 index", path.name)
+                log.info("%s was built differently: rebuilding the BM25 index", path.name)
                 return None
-            text = bytes(data["terms"]).decode("utf-8")
-            terms = text.split("\n") if text else []
-            counts, ids, tfs, doc_len = data["counts"], data["ids"], data["tfs"], data["doc_len"]
+            vocab = Vocabulary(_items(data["vocab"]))
+            terms, phrases = _scorer(data, "t", params), _scorer(data, "p", params)
+            row_ids, row_digests = tuple(_items(data["row_ids"])), tuple(_items(data["row_digests"]))
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
         # A damaged index is only a cache of the corpus: rebuild it rather than fail.
         log.warning("%s is unreadable (%s): rebuilding the BM25 index", path, exc.__class__.__name__)
         return None
-    if len(terms) != len(counts) or int(counts.sum()) != len(ids):
+    if not (len(row_ids) == len(row_digests) == terms.n_docs == phrases.n_docs):
         log.warning("%s is inconsistent: rebuilding the BM25 index", path)
         return None
-    bounds = np.concatenate([[0], np.cumsum(counts)])
-    tfs = tfs.astype(np.float64)
-    postings = {t: (ids[bounds[i]:bounds[i + 1]], tfs[bounds[i]:bounds[i + 1]]) for i, t in enumerate(terms)}
-    return BM25Index.from_postings(postings, doc_len, params)
+    return LexicalIndex(BM25Index.from_parts(vocab, terms), PhraseIndex(vocab, phrases), row_ids, row_digests)

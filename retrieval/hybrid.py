@@ -1,9 +1,9 @@
-"""Hybrid retrieval: BM25 and dense scores, each standardized on its own top list, then added."""
+"""Hybrid retrieval: BM25 and dense scores over a pool of candidates, each standardized on its own top list, then added."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -11,113 +11,55 @@ import numpy as np
 from corpus.clean import normalize_title
 from corpus.paper import Paper
 from retrieval.answer import Quote, answer_quotes
-from retrieval.bm25 import BM25Index
 from retrieval.encoder import Encoder
 from retrieval.filters import FilterIndex, SearchFilters
+from retrieval.fusion import FusionConfig, anchor_rerank, standardize, top_rows, top_stats
+from retrieval.lexical import LexicalIndex
+from retrieval.prefilter import FROM_PAPERS as PREFILTER_FROM
+from retrieval.prefilter import ReducedVectors, reduce_vectors
 from retrieval.query import clean_query
-from retrieval.sentences import split_sentences
-from retrieval.tokenize import phrases, tokenize, words
+from retrieval.snippets import TermsHeld, best_sentence, matched_words, terms_held
+from retrieval.tokenize import tokenize
 from retrieval.types import Hit, QueryError, SearchResult
 from retrieval.vectors import VectorMatrix
 
 log = logging.getLogger(__name__)
 
 
-
-@dataclass(frozen=True)
-class FusionConfig:
-    """Weights of the fused score, chosen on the dev set (see README, "Quality")."""
-
-    bm25_weight: float = 0.45
-    # Weight of the adjacent-term (phrase) BM25 signal, added on top when the query has pairs.
-    phrase_weight: float = 0.2
-    # Scores are standardized by the mean and deviation of each list's own top `norm_depth`;
-    # below `norm_floor` deviations a score is clipped: the tail of a list carries no order
-    # worth keeping, and an unclipped zero BM25 score would bury a paraphrase match.
-    norm_depth: int = 50
-    norm_floor: float = -0.5
-    # Dense score = doc cosine + window_weight * best window cosine.
-    window_weight: float = 1.0
-    # Relevance feedback: query vector + feedback_weight * mean of the top `feedback_docs`.
-    feedback_weight: float = 0.5
-    feedback_docs: int = 3
-    # Second stage: the top `rerank_depth` are reordered by fused score plus `anchor_weight`
-    # times their cosine to the top paper, both standardized within that top (see `anchor_rerank`).
-    anchor_weight: float = 0.5
-    rerank_depth: int = 30
-    title_repeats: int = 2
-    # Weak-match flag: weak when best cosine + lexical_weight * lexical strength is below
-    # the threshold (see `_is_weak`).
-    weak_lexical_weight: float = 0.25
-    weak_threshold: float = 0.555
-
-
-def _standardize(scores: np.ndarray, depth: int, floor: float) -> np.ndarray:
-    """Scale scores by the mean and deviation of their own top `depth`, clipped below at `floor`."""
-    if scores.size == 0:
-        return scores
-    top = np.partition(scores, -min(depth, scores.size))[-min(depth, scores.size):]
-    std = float(top.std())
-    return np.maximum((scores - float(top.mean())) / (std if std > 1e-9 else 1.0), floor)
-
-
-def anchor_rerank(fused: np.ndarray, doc_vectors: np.ndarray, depth: int, weight: float) -> np.ndarray:
-    """Return `fused` with its top `depth` reordered towards the papers nearest the top one.
-
-    The first result is the surest; papers close to it are likelier on topic than papers
-    that reached the top list through one stray word or a vague embedding. Within the top,
-    the order follows z(fused) + weight * z(cosine to the first paper), z standardizing over
-    that top. The first paper stays first (its cosine is the largest); the reordered top stays
-    above the rest, and scores below it are untouched.
-    """
-    if weight <= 0 or depth < 2 or fused.size < 3:
-        return fused
-    order = np.argsort(-fused, kind="stable")
-    top = order[:depth]
-    # Papers a filter left out score -inf: they take no part.
-    top = top[np.isfinite(fused[top])]
-    if top.size < 3:
-        return fused
-    sim = doc_vectors[top] @ doc_vectors[top[0]]
-    spread, sim_spread = float(fused[top].std()), float(sim.std())
-    if spread < 1e-12 or sim_spread < 1e-12:
-        return fused
-    # Scaled by the fused spread, so the order equals that of the sum of the two z-scores.
-    adjusted = fused[top] + weight * spread * (sim - float(sim.mean())) / sim_spread
-    if top.size < fused.size:
-        below = float(fused[order[top.size]])
-        lowest = float(adjusted.min())
-        if lowest <= below:
-            adjusted = adjusted + (below - lowest) + spread * 1e-6
-    out = fused.copy()
-    out[top] = adjusted
-    return out
-
-
 class HybridRetriever:
-    """Search over a fixed list of papers with BM25 and dense vectors."""
+    """Search over a fixed list of papers with BM25 and dense vectors (row i = papers[i] everywhere)."""
 
     def __init__(
         self,
         papers: list[Paper],
-        bm25: BM25Index,
+        lexical: LexicalIndex,
         vectors: VectorMatrix,
         encoder: Encoder,
         config: FusionConfig = FusionConfig(),
-        phrase_index: BM25Index | None = None,
     ) -> None:
         self.papers = papers
-        self.bm25 = bm25
-        self.phrase_index = phrase_index
+        self.bm25 = lexical.terms
+        self.phrase_index = lexical.phrases
         self.vectors = vectors
         self.encoder = encoder
         self.config = config
         self._row = {p.id: i for i, p in enumerate(papers)}
-        self._by_title = {normalize_title(p.title): p for p in papers}
         self._filters = FilterIndex(papers)
         self._by_arxiv = {p.arxiv_id: p for p in reversed(papers) if p.arxiv_id}
         # A query word the corpus never uses weighs like the rarest word it does use.
-        self._unknown_idf = max(bm25.idf.values(), default=1.0)
+        self._unknown_idf = self.bm25.idf.max()
+
+    # Built on first use: a process that only updates the index (`paperscout ingest`) never
+    # needs them, and at 87k papers they cost a second. Two threads racing build the same.
+
+    @cached_property
+    def _by_title(self) -> dict[str, Paper]:
+        return {normalize_title(p.title): p for p in self.papers}
+
+    @cached_property
+    def _reduced(self) -> ReducedVectors | None:
+        # Large corpora pick dense candidates in a reduced space (see prefilter.py).
+        return reduce_vectors(self.vectors.doc) if len(self.papers) >= PREFILTER_FROM else None
 
     # --- look-ups -------------------------------------------------------------------------
 
@@ -167,57 +109,109 @@ class HybridRetriever:
 
     # --- scoring --------------------------------------------------------------------------
 
-    def dense_scores(self, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return (combined dense score, doc cosine) for every paper."""
-        doc = self.vectors.doc @ qvec
+    def _dense(self, rows: np.ndarray, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return (combined dense score, best cosine of doc and windows) of papers `rows`."""
+        doc = self.vectors.doc[rows] @ qvec
         best = doc.copy()
+        starts = self.vectors.window_start
         if self.vectors.windows.shape[0]:
-            win = self.vectors.windows @ qvec
-            np.maximum.at(best, self.vectors.window_owner, win)
+            lo, counts = starts[rows], starts[rows + 1] - starts[rows]
+            total = int(counts.sum())
+            if total:
+                first = np.repeat(np.cumsum(counts) - counts, counts)
+                window_rows = np.repeat(lo, counts) + (np.arange(total) - first)
+                owner = np.repeat(np.arange(rows.size), counts)
+                np.maximum.at(best, owner, self.vectors.windows[window_rows] @ qvec)
         return doc + self.config.window_weight * best, best
 
-    def _fuse(self, bm25: np.ndarray, dense: np.ndarray, phrase: np.ndarray | None) -> np.ndarray:
-        c = self.config
-        fused = c.bm25_weight * _standardize(bm25, c.norm_depth, c.norm_floor)
-        fused += (1 - c.bm25_weight) * _standardize(dense, c.norm_depth, c.norm_floor)
-        if phrase is not None:
-            fused += c.phrase_weight * _standardize(phrase, c.norm_depth, c.norm_floor)
-        return fused
+    def nearest(self, qvec: np.ndarray, k: int = 50) -> np.ndarray:
+        """Return the rows of the `k` papers whose doc vectors are closest to `qvec`, closest first (dense only).
+
+        In a large corpus the reduced first pass picks `candidates` rows that are then scored exactly.
+        """
+        if self._reduced is None:
+            rows = top_rows(self.vectors.doc @ qvec, k)
+        else:
+            rows = top_rows(self._reduced.cosines(qvec), self.config.candidates)
+        exact = self.vectors.doc[rows] @ qvec
+        return rows[np.argsort(-exact, kind="stable")[:k]]
 
     def _phrase_scores(self, terms: list[str]) -> np.ndarray | None:
-        if self.phrase_index is None or self.config.phrase_weight <= 0:
+        if self.config.phrase_weight <= 0:
             return None
-        scores = self.phrase_index.scores(phrases(terms))
+        scores = self.phrase_index.scores(terms)
         # A query whose pairs occur nowhere adds a constant: leave it out instead.
         return scores if scores.any() else None
+
+    def _pool(self, lists: list[np.ndarray], allowed: np.ndarray | None) -> np.ndarray:
+        """Return the sorted rows among the top `candidates` of any of `lists` (the first: dense, the rest: lexical)."""
+        n = self.config.candidates
+        if len(self.papers) <= n and allowed is None:
+            return np.arange(len(self.papers))
+        dense, *lexical = lists
+        picked = [top_rows(dense, n, allowed)] + [top_rows(scores, n, allowed, sparse=True) for scores in lexical]
+        return np.unique(np.concatenate(picked))
 
     def score_all(self, query: str, allowed: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Return per-paper arrays: bm25, dense (after feedback), plain_dense (before), cosine and fused (reranked).
 
-        Papers not `allowed` (by a filter) get a fused score of -inf, before feedback and the second stage.
+        Only the candidate pool is scored in full: elsewhere fused and dense are -inf (cosine
+        is the doc cosine, approximate in a large corpus). Papers not `allowed` (by a filter) get a fused score of -inf,
+        before feedback and the second stage.
         """
         terms = tokenize(query)
+        qvec = self.encoder.encode([query])[0]
+        return self._score(terms, qvec, allowed, feedback=True)
+
+    def _score(self, terms: list[str], qvec: np.ndarray, allowed: np.ndarray | None, *, feedback: bool) -> dict:
+        """Score `rows` of the candidate pool; `feedback` adds relevance feedback and the anchor rerank (searches)."""
+        c = self.config
         bm25 = self.bm25.scores(terms)
         phrase = self._phrase_scores(terms)
-        qvec = self.encoder.encode([query])[0]
-        dense, cosine = self.dense_scores(qvec)
-        plain_dense = dense
-        fused = self._masked(self._fuse(bm25, dense, phrase), allowed)
-        c = self.config
-        if c.feedback_weight > 0 and len(self.papers) > c.feedback_docs:
-            top = np.argsort(-fused, kind="stable")[: c.feedback_docs]
-            expanded = qvec + c.feedback_weight * self.vectors.doc[top].mean(axis=0)
-            expanded /= np.linalg.norm(expanded) or 1.0
-            dense, _ = self.dense_scores(expanded)
-            fused = self._masked(self._fuse(bm25, dense, phrase), allowed)
-        fused = anchor_rerank(fused, self.vectors.doc, c.rerank_depth, c.anchor_weight)
-        return {"bm25": bm25, "dense": dense, "plain_dense": plain_dense, "cosine": cosine, "fused": fused, "terms": terms}
+        # Exact doc cosines, or approximate ones for a large corpus: either only picks candidates.
+        cosine = self.vectors.doc @ qvec if self._reduced is None else self._reduced.cosines(qvec)
+        lists = [cosine, bm25] + ([phrase] if phrase is not None else [])
+        # The lists' own top (unfiltered) sets their scale, as if the whole corpus were scored;
+        # a filter then picks its candidates among the papers it allows.
+        pool = self._pool(lists, None)
+        rows = pool if allowed is None else np.union1d(pool[allowed[pool]], self._pool(lists, allowed))
+        in_pool = np.isin(rows, pool, assume_unique=True)
+        scales = [top_stats(scores[pool], c.norm_depth) for scores in (bm25, phrase) if scores is not None]
+        lexical = c.bm25_weight * standardize(bm25[rows], scales[0], c.norm_floor)
+        if phrase is not None:
+            lexical += c.phrase_weight * standardize(phrase[rows], scales[1], c.norm_floor)
+        ok = np.ones(rows.size, dtype=bool) if allowed is None else allowed[rows]
 
-    @staticmethod
-    def _masked(fused: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
-        return fused if allowed is None else np.where(allowed, fused, -np.inf)
+        def fuse(dense: np.ndarray) -> np.ndarray:
+            scale = top_stats(dense[in_pool], c.norm_depth)
+            return np.where(ok, lexical + (1 - c.bm25_weight) * standardize(dense, scale, c.norm_floor), -np.inf)
 
-    def _is_weak(self, cosine: np.ndarray, terms: list[str], order: np.ndarray) -> bool:
+        plain_dense, best = self._dense(rows, qvec)
+        dense = plain_dense
+        fused = fuse(dense)
+        if feedback:
+            if c.feedback_weight > 0 and len(self.papers) > c.feedback_docs:
+                top = rows[np.argsort(-fused, kind="stable")[: c.feedback_docs]]
+                expanded = qvec + c.feedback_weight * self.vectors.doc[top].mean(axis=0)
+                expanded /= np.linalg.norm(expanded) or 1.0
+                dense, _ = self._dense(rows, expanded)
+                fused = fuse(dense)
+            fused = anchor_rerank(fused, self.vectors.doc[rows], c.rerank_depth, c.anchor_weight)
+        cosine = cosine.copy()
+        cosine[rows] = best
+        return {
+            "bm25": bm25, "terms": terms, "cosine": cosine, "rows": rows,
+            "dense": self._spread(rows, dense), "plain_dense": self._spread(rows, plain_dense),
+            "fused": self._spread(rows, fused),
+        }
+
+    def _spread(self, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Return a per-paper array: `values` at `rows`, -inf elsewhere."""
+        out = np.full(len(self.papers), -np.inf)
+        out[rows] = values
+        return out
+
+    def _is_weak(self, cosine: np.ndarray, found: TermsHeld, order: np.ndarray) -> bool:
         """Return whether the best results are too far from the query to be called matches.
 
         Semantic strength is the best cosine among the top five; lexical strength is the
@@ -228,19 +222,16 @@ class HybridRetriever:
         c = self.config
         top = order[:5]
         sem = float(cosine[top].max()) if top.size else 0.0
-        lex = self._lexical_strength(terms, top)
+        lex = self._lexical_strength(found, top)
         return sem + c.weak_lexical_weight * lex < c.weak_threshold
 
-    def _lexical_strength(self, terms: list[str], rows: np.ndarray) -> float:
-        unique = list(dict.fromkeys(terms))
-        total = sum(self.bm25.idf.get(t, self._unknown_idf) for t in unique)
+    def _lexical_strength(self, found: TermsHeld, rows: np.ndarray) -> float:
+        """Return the largest share of the query's idf mass that one of `rows` holds."""
+        total = sum(found.idf.get(t, self._unknown_idf) for t in found.terms)
         if not total:
             return 0.0
-        best = 0.0
-        for r in rows:
-            matched = self.bm25.doc_terms(int(r), unique)
-            best = max(best, sum(self.bm25.idf[t] for t in matched) / total)
-        return best
+        held = [found.of(int(r)) for r in rows]
+        return max((sum(found.idf[t] for t in found.terms if t in h) / total for h in held), default=0.0)
 
     # --- results --------------------------------------------------------------------------
 
@@ -257,12 +248,18 @@ class HybridRetriever:
             if not matching:
                 return SearchResult(query=text, hits=(), weak=False, note=note, matching=0, undated=undated)
         s = self.score_all(text, allowed)
-        order = np.argsort(-s["fused"], kind="stable")
-        if allowed is not None:
-            order = order[: matching]
-        weak = self._is_weak(s["cosine"], s["terms"], order)
-        hits = tuple(self._hit(int(r), rank, s, text) for rank, r in enumerate(order[:k], start=1))
+        order = self._ranked(s)
+        found = terms_held(self.bm25, text, s["terms"], np.union1d(order[:k], order[:5]))
+        weak = self._is_weak(s["cosine"], found, order)
+        hits = tuple(self._hit(int(r), rank, s, found) for rank, r in enumerate(order[:k], start=1))
         return SearchResult(query=text, hits=hits, weak=weak, note=note, matching=matching, undated=undated)
+
+    @staticmethod
+    def _ranked(s: dict) -> np.ndarray:
+        """Return the scored rows best first, those a filter left out (-inf) dropped."""
+        rows, fused = s["rows"], s["fused"][s["rows"]]
+        order = np.argsort(-fused, kind="stable")
+        return rows[order[np.isfinite(fused[order])]]
 
     def similar(self, paper_id: str, k: int = 5) -> SearchResult:
         """Return the `k` papers nearest to a paper (itself excluded).
@@ -275,59 +272,28 @@ class HybridRetriever:
         if row is None:
             raise QueryError("I don't know that paper. Pick a title from the suggestions.")
         paper = self.papers[row]
-        dense, cosine = self.dense_scores(self.vectors.doc[row])
-        terms = tokenize(paper.clean_title)
-        bm25 = self.bm25.scores(terms)
-        fused = self._fuse(bm25, dense, self._phrase_scores(terms))
-        fused[row] = -np.inf
-        order = np.argsort(-fused, kind="stable")[:k]
-        s = {"bm25": bm25, "dense": dense, "cosine": cosine, "fused": fused, "terms": terms}
-        hits = tuple(self._hit(int(r), rank, s, paper.clean_title) for rank, r in enumerate(order, start=1))
+        allowed = np.ones(len(self.papers), dtype=bool)
+        allowed[row] = False
+        s = self._score(tokenize(paper.clean_title), self.vectors.doc[row], allowed, feedback=False)
+        order = self._ranked(s)[:k]
+        found = terms_held(self.bm25, paper.clean_title, s["terms"], order)
+        hits = tuple(self._hit(int(r), rank, s, found) for rank, r in enumerate(order, start=1))
         return SearchResult(query=paper.title, hits=hits, weak=False)
 
-    def _hit(self, row: int, rank: int, s: dict, query: str) -> Hit:
+    def _hit(self, row: int, rank: int, s: dict, found: TermsHeld) -> Hit:
         paper = self.papers[row]
         bm25 = float(s["bm25"][row])
         bm25_rank = None
         if bm25 > 0:
-            bm25_rank = int((s["bm25"] > bm25).sum()) + 1
-        matched = self._matched_words(paper, query)
+            bm25_rank = int(np.count_nonzero(s["bm25"] > bm25)) + 1
+        held = found.of(row)
         return Hit(
             paper=paper,
             rank=rank,
             score=float(s["fused"][row]),
             bm25_rank=bm25_rank,
             bm25_score=bm25,
-            matched_terms=tuple(matched),
+            matched_terms=tuple(matched_words(found, row)),
             dense_similarity=float(s["cosine"][row]),
-            best_sentence=self.best_sentence(paper, query),
+            best_sentence=best_sentence(paper, held, found.idf),
         )
-
-    def _matched_words(self, paper: Paper, query: str) -> list[str]:
-        """Return the query's words (as typed, folded) whose stems occur in the paper."""
-        doc_stems = set(tokenize(paper.clean_title + " " + paper.clean_abstract))
-        out = []
-        for word in dict.fromkeys(words(query)):
-            stems = tokenize(word)
-            if stems and all(st in doc_stems for st in stems):
-                out.append(word)
-        return out
-
-    def best_sentence(self, paper: Paper, query: str) -> str:
-        """Return the abstract sentence that best matches the query (idf-weighted overlap, then cosine)."""
-        sentences = split_sentences(paper.clean_abstract)
-        if not sentences:
-            return ""
-        q_terms = set(tokenize(query))
-        idf = self.bm25.idf
-        scored = []
-        for i, sentence in enumerate(sentences):
-            overlap = set(tokenize(sentence)) & q_terms
-            scored.append((sum(idf.get(t, 0.0) for t in overlap), -i, sentence))
-        best = max(scored)
-        if best[0] > 0:
-            return best[2]
-        # No shared words: let the model pick (only a handful of short sentences to encode).
-        vecs = self.encoder.encode([query, *sentences[:12]])
-        sims = vecs[1:] @ vecs[0]
-        return sentences[int(np.argmax(sims))]

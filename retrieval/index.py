@@ -1,4 +1,4 @@
-"""Build a ready HybridRetriever from papers: BM25 in memory, vectors reconciled with Chroma under its lock."""
+"""Open a ready HybridRetriever over papers: BM25 and vectors brought up to date by difference, under the vector lock."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from corpus.paper import Paper
-from retrieval.bm25 import BM25Index, BM25Params
-from retrieval.bm25_files import fingerprint, load_index, save_index
+from retrieval.bm25 import BM25Params
+from retrieval.bm25_files import load_lexical, save_lexical, stamp_of
 from retrieval.encoder import Encoder
-from retrieval.hybrid import FusionConfig, HybridRetriever
-from retrieval.tokenize import phrases, tokenize
+from retrieval.fusion import FusionConfig
+from retrieval.hybrid import HybridRetriever
+from retrieval.lexical import LexicalIndex, update_lexical
 from retrieval.vector_lock import vector_lock
+from retrieval.vector_sync import sync_vectors
 from retrieval.vectors import ChromaVectors, ReconcileReport, drop_server_collection
 
 log = logging.getLogger(__name__)
@@ -22,15 +24,18 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class IndexPaths:
-    """Where one corpus's index lives: both BM25 files and the Chroma directory (named by the caller)."""
+    """Where one corpus's index lives (named by the caller), and how its vectors are made."""
 
-    bm25_terms: Path
-    bm25_phrases: Path
+    bm25: Path
     vectors: Path
     # Held by whichever process uses the vector store (see vector_lock.py).
     vectors_lock: Path
+    # The last synced vectors as one matrix, so a start reads a file instead of the whole store.
+    vector_cache: Path
     # "host:port" of a Chroma server to use instead of the directory `vectors`.
     chroma_server: str | None = None
+    # Embed sentence windows besides the whole text (see README, "Scaling out").
+    with_windows: bool = True
 
 
 @dataclass(frozen=True)
@@ -41,30 +46,17 @@ class OpenedIndex:
     report: ReconcileReport
 
 
-def bm25_text(paper: Paper, title_repeats: int) -> str:
-    """Return the text BM25 indexes: the title `title_repeats` times, then the abstract."""
-    return " ".join([paper.clean_title] * title_repeats + [paper.clean_abstract])
-
-
-def build_bm25(papers: list[Paper], title_repeats: int) -> tuple[BM25Index, BM25Index]:
-    """Tokenize every paper; return the term index and the adjacent-pair (phrase) index."""
-    docs = [tokenize(bm25_text(p, title_repeats)) for p in papers]
-    return BM25Index(docs), BM25Index([phrases(d) for d in docs])
-
-
-def open_bm25(papers: list[Paper], paths: IndexPaths, title_repeats: int) -> tuple[BM25Index, BM25Index]:
-    """Load both BM25 indexes from their files if they match `papers`, else build and store them."""
+def open_lexical(papers: Sequence[Paper], path: Path, title_repeats: int) -> LexicalIndex:
+    """Return the BM25 indexes of `papers`: the stored ones brought up to date by difference, stored again if changed."""
     params = BM25Params()
-    stamp = fingerprint([f"{p.id}\x1f{bm25_text(p, title_repeats)}" for p in papers], params)
-    terms_path, phrases_path = paths.bm25_terms, paths.bm25_phrases
-    terms = load_index(terms_path, stamp, params)
-    pairs = load_index(phrases_path, stamp, params) if terms is not None else None
-    if terms is not None and pairs is not None:
-        return terms, pairs
-    terms, pairs = build_bm25(papers, title_repeats)
-    save_index(terms, terms_path, stamp)
-    save_index(pairs, phrases_path, stamp)
-    return terms, pairs
+    stamp = stamp_of(params, title_repeats)
+    stored = load_lexical(path, stamp, params)
+    update = update_lexical(stored, papers, title_repeats)
+    if stored is None or update.changed:
+        save_lexical(update.index, path, stamp)
+    if update.changed:
+        log.info("BM25 index: %d papers added, %d dropped", update.added, update.dropped)
+    return update.index
 
 
 def open_index(
@@ -91,19 +83,19 @@ def open_index(
     started = time.perf_counter()
     with vector_lock(paths.vectors_lock, lock_wait, on_lock_wait):
         papers = list(papers() if callable(papers) else papers)
-        with ChromaVectors(paths.vectors, encoder, paths.chroma_server) as store:
-            report = store.reconcile(papers, progress=progress, on_indexed=on_indexed)
+        lexical = open_lexical(papers, paths.bm25, config.title_repeats)
+        # Rows follow the lexical index (kept papers in their old order, new ones after them).
+        by_id = {p.id: p for p in papers}
+        papers = [by_id[pid] for pid in lexical.row_ids]
+        with ChromaVectors(paths.vectors, encoder, paths.chroma_server, with_windows=paths.with_windows) as store:
+            report, matrix = sync_vectors(store, papers, paths.vector_cache, progress=progress, on_indexed=on_indexed)
             if on_reconciled is not None:
                 # Still under the lock: no other process can change the vectors before this hears of them.
                 on_reconciled(report)
-            matrix = store.load(papers)
-    vectors_s = time.perf_counter() - started
-    bm25, phrase_index = open_bm25(papers, paths, config.title_repeats)
     log.info(
-        "index ready: %d papers, %d embedded, vectors ready in %.2fs, %.1fs in all",
-        len(papers), len(report.embedded), vectors_s, time.perf_counter() - started,
+        "index ready: %d papers, %d embedded, %.1fs in all", len(papers), len(report.embedded), time.perf_counter() - started,
     )
-    retriever = HybridRetriever(papers, bm25, matrix, encoder, config, phrase_index=phrase_index)
+    retriever = HybridRetriever(papers, lexical, matrix, encoder, config)
     return OpenedIndex(retriever, report)
 
 
@@ -119,8 +111,10 @@ def set_aside_vectors(paths: IndexPaths, lock_wait: float | None = None) -> Path
     """
     with vector_lock(paths.vectors_lock, lock_wait):
         if paths.chroma_server is not None:
+            paths.vector_cache.unlink(missing_ok=True)
             drop_server_collection(paths.chroma_server)
             return None
+        paths.vector_cache.unlink(missing_ok=True)
         if not paths.vectors.exists():
             return None
         target = paths.vectors.with_name(f"{paths.vectors.name}.set-aside-{time.strftime('%Y%m%d-%H%M%S')}")

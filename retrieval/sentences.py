@@ -21,7 +21,9 @@ def split_sentences(text: str) -> list[str]:
         part = part.strip()
         if not part:
             continue
-        if sentences and _ABBREV.search(sentences[-1]):
+        # Only a sentence's last characters can hold the abbreviation (the longest is 7): searching
+        # the whole of every sentence was most of the time a card's snippet took.
+        if sentences and _ABBREV.search(sentences[-1][-16:]):
             sentences[-1] = f"{sentences[-1]} {part}"
         else:
             sentences.append(part)

@@ -10,7 +10,8 @@ re-embeds everything.
 Reads are paged or targeted by ids, never "everything at once": Chroma's SQLite backend
 refuses a query with more variables than SQLite allows (about 32k rows).
 
-Search runs exactly over the vectors held in memory (a matrix product); see hybrid.py.
+Search runs exactly over the vectors held in memory, which a process gets from its cache
+file rather than from Chroma whenever it can (see vector_sync.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 
 # Bump when what gets embedded changes (text layout, window size): everything re-embeds.
 TEXT_VERSION = f"title-abstract+windows{WINDOW}s{STRIDE}-v1"
+# Without sentence windows (for large corpora, see README "Scaling out"): one vector a paper.
+DOC_ONLY_VERSION = "title-abstract-v1"
 COLLECTION = "paper_vectors"
 DIM = 384
 # Records per Chroma read or delete: well under SQLite's variable limit.
@@ -49,11 +52,32 @@ class VectorStoreError(RuntimeError):
 
 @dataclass(frozen=True)
 class VectorMatrix:
-    """Vectors in memory: one doc row per paper, and window rows with their paper's row."""
+    """Vectors in memory: one doc row per paper; paper i's windows are windows[window_start[i]:window_start[i+1]]."""
 
     doc: np.ndarray
     windows: np.ndarray
-    window_owner: np.ndarray
+    window_start: np.ndarray
+
+    @property
+    def window_owner(self) -> np.ndarray:
+        """Return the paper row of each window row."""
+        return np.repeat(np.arange(self.doc.shape[0]), np.diff(self.window_start))
+
+    @classmethod
+    def from_rows(cls, per_paper: Sequence[np.ndarray]) -> VectorMatrix:
+        """Return the matrix of papers given each one's vectors (its doc vector first, then its windows)."""
+        if not per_paper:
+            return cls(np.zeros((0, DIM), dtype=np.float32), np.zeros((0, DIM), dtype=np.float32), np.zeros(1, dtype=np.int64))
+        doc = np.stack([rows[0] for rows in per_paper]).astype(np.float32, copy=False)
+        counts = np.fromiter((len(rows) - 1 for rows in per_paper), dtype=np.int64, count=len(per_paper))
+        windows = [rows[1:] for rows in per_paper if len(rows) > 1]
+        win = np.concatenate(windows).astype(np.float32, copy=False) if windows else np.zeros((0, DIM), dtype=np.float32)
+        return cls(doc, win, np.concatenate([[0], np.cumsum(counts)]))
+
+    def rows_of(self, row: int) -> np.ndarray:
+        """Return paper `row`'s vectors: its doc vector, then its windows."""
+        lo, hi = int(self.window_start[row]), int(self.window_start[row + 1])
+        return np.concatenate([self.doc[row:row + 1], self.windows[lo:hi]])
 
 
 @dataclass(frozen=True)
@@ -88,8 +112,10 @@ def drop_server_collection(server: str) -> None:
         client.close()
 
 
-def texts_of(paper: Paper) -> list[str]:
-    """Return what is embedded for a paper: the whole text, then its sentence windows."""
+def texts_of(paper: Paper, with_windows: bool = True) -> list[str]:
+    """Return what is embedded for a paper: the whole text, then (unless turned off) its sentence windows."""
+    if not with_windows:
+        return [paper.text]
     return [paper.text, *windows(paper.clean_title, paper.clean_abstract)]
 
 
@@ -106,9 +132,12 @@ def record_ids(paper_id: str, count: int) -> list[str]:
 class ChromaVectors:
     """The embeddings of a corpus in Chroma under `path`; open it only while holding the vector lock."""
 
-    def __init__(self, path: Path, encoder: Encoder, server: str | None = None) -> None:
+    def __init__(self, path: Path, encoder: Encoder, server: str | None = None, *, with_windows: bool = True) -> None:
         self.encoder = encoder
         self.path = Path(path)
+        self.with_windows = with_windows
+        # Model and embedded-text layout: stored vectors of another signature are re-embedded.
+        self.signature = {"model": encoder.name, "text_version": TEXT_VERSION if with_windows else DOC_ONLY_VERSION}
         # Named in error messages: the directory, or the server.
         self.where = f"the Chroma server {server}" if server else f"the vector store at {self.path}"
         self._client = None
@@ -152,7 +181,7 @@ class ChromaVectors:
             ) from exc
 
     def _open_collection(self):
-        signature = {"model": self.encoder.name, "text_version": TEXT_VERSION}
+        signature = self.signature
         names = {c.name if hasattr(c, "name") else c for c in self._client.list_collections()}
         if COLLECTION in names:
             collection = self._client.get_collection(COLLECTION, embedding_function=None)
@@ -187,7 +216,17 @@ class ChromaVectors:
                 return out
             offset += len(ids)
 
-    def _delete(self, ids: list[str]) -> None:
+    def texts(self, paper: Paper) -> list[str]:
+        """Return what this store embeds for `paper`."""
+        return texts_of(paper, self.with_windows)
+
+    def count(self) -> int:
+        """Return how many vector records the store holds."""
+        with self._chroma("read"):
+            return int(self._collection.count())
+
+    def delete(self, ids: list[str]) -> None:
+        """Delete these records (ids that are not there are ignored)."""
         for start in range(0, len(ids), PAGE):
             with self._chroma("update"):
                 self._collection.delete(ids=ids[start:start + PAGE])
@@ -198,13 +237,14 @@ class ChromaVectors:
         *,
         progress: bool = False,
         on_indexed: Callable[[dict[str, str]], None] | None = None,
-    ) -> ReconcileReport:
+    ) -> tuple[ReconcileReport, dict[str, np.ndarray]]:
         """Make the store hold exactly the complete, current vectors of `papers`; embed only what is missing.
 
         A paper is complete when all its records carry its current digest and their number
         is its number of texts. Anything else of it is deleted and re-embedded. Vectors of
         papers not in `papers` are deleted. Work is written in chunks, so an interrupted
         reconcile resumes where it stopped; `on_indexed` hears of each chunk once written.
+        Returns the report and the vectors just embedded, by paper id.
         """
         stored = self.stored()
         complete: dict[str, str] = {}
@@ -212,7 +252,7 @@ class ChromaVectors:
         stale_ids: list[str] = []
         repaired: list[str] = []
         for paper in papers:
-            texts = texts_of(paper)
+            texts = self.texts(paper)
             digest = vector_digest(texts)
             have = stored.pop(paper.id, {})
             if set(have) == {digest} and len(have[digest]) == len(texts):
@@ -223,21 +263,24 @@ class ChromaVectors:
                 stale_ids += [rid for rids in have.values() for rid in rids]
             todo.append((paper, texts, digest))
         gone = sorted(stored)
-        self._delete(stale_ids + [rid for pid in gone for rids in stored[pid].values() for rid in rids])
+        self.delete(stale_ids + [rid for pid in gone for rids in stored[pid].values() for rid in rids])
+        fresh: dict[str, np.ndarray] = {}
         if todo:
             log.info("embedding %d papers (%d repaired), removing the vectors of %d gone", len(todo), len(repaired), len(gone))
-            self._embed(todo, progress, complete, on_indexed)
-        return ReconcileReport(tuple(p.id for p, _, _ in todo), tuple(repaired), tuple(gone), complete)
+            fresh = self.embed(todo, progress, complete, on_indexed)
+        return ReconcileReport(tuple(p.id for p, _, _ in todo), tuple(repaired), tuple(gone), complete), fresh
 
-    def _embed(
+    def embed(
         self,
         todo: list[tuple[Paper, list[str], str]],
         progress: bool,
         complete: dict[str, str],
         on_indexed: Callable[[dict[str, str]], None] | None,
-    ) -> None:
+    ) -> dict[str, np.ndarray]:
+        """Embed and write (paper, texts, digest) items chunk by chunk; return each paper's vectors."""
         from tqdm import tqdm
 
+        out: dict[str, np.ndarray] = {}
         with tqdm(total=len(todo), desc="Embedding papers", unit="paper", disable=not progress, dynamic_ncols=True) as bar:
             for start in range(0, len(todo), CHUNK):
                 chunk = todo[start:start + CHUNK]
@@ -254,37 +297,45 @@ class ChromaVectors:
                         ],
                     )
                 crash_point("vectors-written")
+                at = 0
+                for paper, texts, _ in chunk:
+                    out[paper.id] = vectors[at:at + len(texts)]
+                    at += len(texts)
                 written = {paper.id: digest for paper, _, digest in chunk}
                 complete.update(written)
                 if on_indexed is not None:
                     on_indexed(written)
                 bar.update(len(chunk))
+        return out
 
-    def load(self, papers: Sequence[Paper]) -> VectorMatrix:
-        """Return the stored vectors of `papers` (row i = papers[i]), read by id in pages."""
-        row = {paper.id: i for i, paper in enumerate(papers)}
-        wanted = [rid for paper in papers for rid in record_ids(paper.id, len(texts_of(paper)))]
-        doc = np.zeros((len(papers), DIM), dtype=np.float32)
-        have = np.zeros(len(papers), dtype=bool)
-        win_vecs: list[np.ndarray] = []
-        owners: list[int] = []
-        for start in range(0, len(wanted), PAGE):
+    def fetch(self, papers: Sequence[Paper]) -> dict[str, np.ndarray]:
+        """Return the stored vectors of those `papers` whose records are all there with their current digest."""
+        wanted: dict[str, tuple[str, int]] = {}
+        ids: list[str] = []
+        for paper in papers:
+            texts = self.texts(paper)
+            wanted[paper.id] = (vector_digest(texts), len(texts))
+            ids += record_ids(paper.id, len(texts))
+        found: dict[str, dict[int, np.ndarray]] = defaultdict(dict)
+        for start in range(0, len(ids), PAGE):
             with self._chroma("read"):
-                got = self._collection.get(ids=wanted[start:start + PAGE], include=["embeddings"])
+                got = self._collection.get(ids=ids[start:start + PAGE], include=["embeddings", "metadatas"])
             embeddings = got["embeddings"] if got["embeddings"] is not None else []
-            for record_id, emb in zip(got["ids"], embeddings):
+            for record_id, emb, meta in zip(got["ids"], embeddings, got["metadatas"] or [{}] * len(got["ids"])):
                 paper_id, _, kind = record_id.rpartition("#")
-                r = row.get(paper_id)
-                if r is None:
-                    continue
-                if kind == "doc":
-                    doc[r] = emb
-                    have[r] = True
-                else:
-                    win_vecs.append(np.asarray(emb, dtype=np.float32))
-                    owners.append(r)
-        missing = int((~have).sum())
-        if missing:
-            raise VectorStoreError(f"{missing} papers have no stored vector in {self.where}; {REPAIR_HINT}")
-        win = np.vstack(win_vecs) if win_vecs else np.zeros((0, DIM), dtype=np.float32)
-        return VectorMatrix(doc=doc, windows=win, window_owner=np.asarray(owners, dtype=np.int64))
+                if paper_id in wanted and (meta or {}).get("digest") == wanted[paper_id][0]:
+                    found[paper_id][0 if kind == "doc" else int(kind[1:])] = np.asarray(emb, dtype=np.float32)
+        return {
+            pid: np.stack([rows[i] for i in range(wanted[pid][1])])
+            for pid, rows in found.items() if len(rows) == wanted[pid][1]
+        }
+
+    def load(self, papers: Sequence[Paper], known: Mapping[str, np.ndarray] | None = None) -> VectorMatrix:
+        """Return the vectors of `papers` (row i = papers[i]): those in `known`, the others read from the store."""
+        known = dict(known or {})
+        missing = [p for p in papers if p.id not in known]
+        known.update(self.fetch(missing))
+        absent = sum(1 for p in papers if p.id not in known)
+        if absent:
+            raise VectorStoreError(f"{absent} papers have no stored vector in {self.where}; {REPAIR_HINT}")
+        return VectorMatrix.from_rows([known[p.id] for p in papers])

@@ -57,8 +57,8 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def server_paths(tmp_path: Path, server: str) -> IndexPaths:
     return IndexPaths(
-        bm25_terms=tmp_path / "bm25_terms.npz", bm25_phrases=tmp_path / "bm25_phrases.npz",
-        vectors=tmp_path / "vectors", vectors_lock=tmp_path / "vectors.lock", chroma_server=server,
+        bm25=tmp_path / "bm25.npz", vectors=tmp_path / "vectors", vectors_lock=tmp_path / "vectors.lock",
+        vector_cache=tmp_path / "vectors.npz", chroma_server=server,
     )
 
 

@@ -184,6 +184,25 @@ def test_corrupt_store_file_is_a_clear_error_and_left_untouched(tmp_path):
     assert path.read_bytes() == b"this is not a database" * 100
 
 
+def test_a_damaged_page_inside_a_valid_store_is_a_clear_error_when_read(tmp_path):
+    path = tmp_path / "corpus.sqlite3"
+    store = open_corpus(path)
+    store.close()
+    # Checkpoint the WAL into the file, then scribble over pages after the schema's.
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.close()
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for start in range(4 * page, len(data) - page, 2 * page):
+        data[start:start + page] = b"\xff" * page
+    path.write_bytes(bytes(data))
+    store = open_corpus(path, seed=False)
+    with pytest.raises(CorpusError, match="corpus.sqlite3.*malformed.*untouched"):
+        store.papers()
+
+
 def test_an_old_corpus_json_is_imported_once_and_kept(tmp_path, shipped):
     legacy = tmp_path / "corpus.json"
     papers = [json.loads(json.dumps(p.__dict__, default=lambda o: o.__dict__)) for p in shipped.papers()[:5]]

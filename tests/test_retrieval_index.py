@@ -29,8 +29,8 @@ class CountingEncoder:
 def paths(root) -> IndexPaths:
     """Return an index layout under `root` (the bot names its files in bot/datadir.py)."""
     return IndexPaths(
-        bm25_terms=root / "bm25_terms.npz", bm25_phrases=root / "bm25_phrases.npz",
-        vectors=root / "vectors", vectors_lock=root / "vectors.lock",
+        bm25=root / "bm25.npz", vectors=root / "vectors", vectors_lock=root / "vectors.lock",
+        vector_cache=root / "vectors.npz",
     )
 
 
@@ -89,32 +89,39 @@ def test_corrupt_vector_store_is_a_clear_error(tmp_path, encoder, small_papers):
         open_retriever(small_papers, paths(store), CountingEncoder(encoder))
 
 
-def test_bm25_is_persisted_and_reused_until_the_papers_change(tmp_path, small_papers, monkeypatch):
+def test_bm25_is_persisted_and_brought_up_to_date_by_difference(tmp_path, small_papers, monkeypatch):
     from retrieval import index as index_module
+    from retrieval import lexical
     from retrieval.tokenize import tokenize
 
     built = []
-    real_build = index_module.build_bm25
-    monkeypatch.setattr(index_module, "build_bm25", lambda *a: built.append(1) or real_build(*a))
+    real_build = lexical.build_lexical
+    monkeypatch.setattr(lexical, "build_lexical", lambda *a: built.append(1) or real_build(*a))
+    tokenized = []
+    real_tokenize = lexical.tokenize
+    monkeypatch.setattr(lexical, "tokenize", lambda text: tokenized.append(text) or real_tokenize(text))
 
-    first, first_pairs = index_module.open_bm25(small_papers, paths(tmp_path), 2)
-    second, second_pairs = index_module.open_bm25(small_papers, paths(tmp_path), 2)
-    assert len(built) == 1  # the second open loaded the files
+    first = index_module.open_lexical(small_papers, tmp_path / "bm25.npz", 2)
+    second = index_module.open_lexical(small_papers, tmp_path / "bm25.npz", 2)
+    assert len(built) == 1 and len(tokenized) == len(small_papers)  # the second open loaded the file
     query = tokenize("implicit differentiation of optimization problems")
-    np.testing.assert_array_equal(first.scores(query), second.scores(query))
-    np.testing.assert_array_equal(first_pairs.scores(["implicit_differenti"]), second_pairs.scores(["implicit_differenti"]))
-    assert second.idf == first.idf
+    np.testing.assert_array_equal(first.terms.scores(query), second.terms.scores(query))
+    np.testing.assert_array_equal(first.phrases.scores(query), second.phrases.scores(query))
+    assert second.terms.idf == first.terms.idf
 
+    # One paper edited: only it is tokenized again, and it moves to the last row.
+    tokenized.clear()
     changed = [dataclasses.replace(small_papers[0], clean_title="A different title"), *small_papers[1:]]
-    index_module.open_bm25(changed, paths(tmp_path), 2)
-    assert len(built) == 2
+    third = index_module.open_lexical(changed, tmp_path / "bm25.npz", 2)
+    assert len(built) == 1 and len(tokenized) == 1
+    assert third.row_ids == tuple(p.id for p in small_papers[1:]) + (small_papers[0].id,)
 
 
 def test_damaged_bm25_file_is_rebuilt_not_fatal(tmp_path, small_papers):
-    from retrieval.index import open_bm25
+    from retrieval.index import open_lexical
 
-    open_bm25(small_papers, paths(tmp_path), 2)
-    (tmp_path / "bm25_terms.npz").write_bytes(b"garbage")
-    terms, _ = open_bm25(small_papers, paths(tmp_path), 2)
-    assert terms.n_docs == len(small_papers)
-    assert (tmp_path / "bm25_terms.npz").stat().st_size > 100  # written again
+    open_lexical(small_papers, tmp_path / "bm25.npz", 2)
+    (tmp_path / "bm25.npz").write_bytes(b"garbage")
+    index = open_lexical(small_papers, tmp_path / "bm25.npz", 2)
+    assert index.terms.n_docs == len(small_papers)
+    assert (tmp_path / "bm25.npz").stat().st_size > 100  # written again

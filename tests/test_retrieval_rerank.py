@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from retrieval.hybrid import anchor_rerank
+from retrieval.fusion import anchor_rerank
 
 
 def _unit(*rows):

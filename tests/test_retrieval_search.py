@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrieval.hybrid import _standardize
+from retrieval.fusion import standardize, top_stats
 from retrieval.query import clean_query
 from retrieval.types import QueryError
 
@@ -99,9 +99,10 @@ def test_clean_query_strips_controls_and_collapses_space():
 
 def test_standardize_scales_by_top_list_and_clips_the_tail():
     scores = np.array([10.0, 8.0, 6.0, 0.0, 0.0, 0.0])
-    z = _standardize(scores, depth=3, floor=-0.5)
+    z = standardize(scores, top_stats(scores, 3), floor=-0.5)
     # Mean 8 and deviation of the top three set the scale; everything far below clips.
     std = np.std([10.0, 8.0, 6.0])
     np.testing.assert_allclose(z, [2 / std, 0.0, -0.5, -0.5, -0.5, -0.5])
-    assert (_standardize(scores, depth=3, floor=-5.0)[:3] == (scores[:3] - 8) / std).all()
-    assert (_standardize(np.zeros(4), depth=3, floor=-0.5) == 0).all()
+    assert (standardize(scores, top_stats(scores, 3), floor=-5.0)[:3] == (scores[:3] - 8) / std).all()
+    zeros = np.zeros(4)
+    assert (standardize(zeros, top_stats(zeros, 3), floor=-0.5) == 0).all()

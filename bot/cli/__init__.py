@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
+from bot.cli.bench_command import cmd_bench
 from bot.cli.corpus_commands import cmd_ingest, cmd_reindex, cmd_remove, cmd_stats
 from bot.cli.search_commands import cmd_console, cmd_eval, cmd_run, cmd_search, print_result
 from bot.logging_setup import setup_logging
@@ -63,6 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("console", help="interactive search in the terminal")
     p.set_defaults(func=cmd_console)
+
+    p = sub.add_parser("bench", help="measure index build, start-up, search speed and memory; write BENCHMARKS.md")
+    p.add_argument("--corpus", type=Path, help="papers as JSONL or JSONL.gz (default: the shipped pages)")
+    p.add_argument("--embeddings", type=Path, help="precomputed whole-text vectors (.npy, one row per corpus line)")
+    p.add_argument("--queries", type=Path, help="queries, JSONL with \"query\" or one per line (default: bench/queries.jsonl)")
+    p.add_argument("--windows", choices=["auto", "on", "off"], default="auto",
+                   help="embed sentence windows (auto: on unless --embeddings supplies whole-text vectors only)")
+    p.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"), help="the markdown file to update")
+    p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("run", help="the bot if a token is configured, else the console")
     p.set_defaults(func=cmd_run)

@@ -116,7 +116,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings.data_dir, readonly=True)
     try:
         stats = store.stats()
-        stats["indexed"] = indexed_count(store)
+        stats["indexed"] = indexed_count(store, settings.data_dir.embed_windows)
     finally:
         store.close()
     if args.json:

@@ -1,0 +1,133 @@
+"""Measurements that run in a process of their own, so their memory is theirs alone.
+
+    python -m bench.probes bm25 DATA_DIR
+        build the BM25 indexes of the store from scratch, as a first start does; save them
+    python -m bench.probes serve DATA_DIR QUERIES [--no-windows] [--rounds N] [--exact-sample N]
+        open the index as the bot does, then time every query (encode, BM25, dense, hybrid)
+
+Each prints one line of JSON last, with its own peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.corpus_file import read_queries
+from bench.measure import own_peak_rss_mb, percentile_ms, timed
+from bot.datadir import DataDir
+
+
+def probe_bm25(data_dir: DataDir) -> dict:
+    """Build both BM25 indexes of the store's papers from scratch and save them where the index keeps them."""
+    from bot.services import open_store
+    from retrieval.bm25 import BM25Params
+    from retrieval.bm25_files import save_lexical, stamp_of
+    from retrieval.fusion import FusionConfig
+    from retrieval.lexical import build_lexical
+
+    store = open_store(data_dir, readonly=True)
+    papers = store.papers()
+    before = own_peak_rss_mb()
+    repeats = FusionConfig().title_repeats
+    start = time.perf_counter()
+    index = build_lexical(papers, repeats)
+    build_s = time.perf_counter() - start
+    save_lexical(index, data_dir.index_paths().bm25, stamp_of(BM25Params(), repeats))
+    postings = index.terms.scorer.postings, index.phrases.scorer.postings
+    return {
+        "papers": len(papers), "bm25_build_s": round(build_s, 2), "bm25_build_peak_rss_mb": round(own_peak_rss_mb()),
+        "rss_before_build_mb": round(before), "terms": len(postings[0]), "pairs": len(postings[1]),
+        "postings": int(postings[0].docs.size + postings[1].docs.size),
+    }
+
+
+def _summary(name: str, samples: list[float]) -> dict:
+    return {f"{name}_p50_ms": round(percentile_ms(samples, 50), 2), f"{name}_p95_ms": round(percentile_ms(samples, 95), 2),
+            f"{name}_max_ms": round(max(samples) * 1000, 2)}
+
+
+def probe_serve(data_dir: DataDir, queries: list[str], rounds: int, exact_sample: int) -> dict:
+    """Open the index as the bot does and time each query's parts, then the whole search."""
+    from bot.services import open_services
+    from retrieval.tokenize import tokenize
+
+    start = time.perf_counter()
+    services = open_services(data_dir)
+    open_s = time.perf_counter() - start
+    retriever, encoder = services.retriever, services.encoder
+    for query in queries[:5]:  # load the model and warm the caches, untimed
+        retriever.search(query, 10)
+    times: dict[str, list[float]] = {"encode": [], "bm25": [], "dense": [], "dense_exact": [], "hybrid": []}
+    for _ in range(rounds):
+        for query in queries:
+            times["encode"].append(timed(lambda: encoder.encode([query])))
+            terms = tokenize(query)
+            times["bm25"].append(timed(lambda: retriever.bm25.scores(terms)))
+            qvec = encoder.encode([query])[0]
+            times["dense"].append(timed(lambda: retriever.nearest(qvec, 50)))
+            times["dense_exact"].append(timed(lambda: np.argpartition(-(retriever.vectors.doc @ qvec), 50)[:50]))
+            times["hybrid"].append(timed(lambda: retriever.search(query, 10)))
+    result = {"papers": len(retriever), "open_s": round(open_s, 2), "queries": len(queries), "rounds": rounds}
+    for name, samples in times.items():
+        result |= _summary(name, samples)
+    result["queries_per_s"] = round(len(times["hybrid"]) / sum(times["hybrid"]), 1)
+    result["peak_rss_mb"] = round(own_peak_rss_mb())
+    sample = queries[:: max(1, len(queries) // exact_sample)][:exact_sample]
+    result |= _pool_agreement(retriever, sample)
+    result |= _dense_recall(retriever, encoder, sample)
+    return result
+
+
+def _pool_agreement(retriever, queries: list[str]) -> dict:
+    """Return how often the candidate pool's top 10 equals scoring every paper in full."""
+    pooled = [[h.paper.id for h in retriever.search(q, 10).hits] for q in queries]
+    pooled_config = retriever.config
+    retriever.config = dataclasses.replace(pooled_config, candidates=len(retriever) + 1)
+    try:
+        full = [[h.paper.id for h in retriever.search(q, 10).hits] for q in queries]
+    finally:
+        retriever.config = pooled_config
+    overlap = [len(set(a) & set(b)) / max(1, len(b)) for a, b in zip(pooled, full)]
+    return {"pool_top10_overlap": round(float(np.mean(overlap)), 4),
+            "pool_top10_identical": round(float(np.mean([a == b for a, b in zip(pooled, full)])), 4),
+            "pool_checked_queries": len(queries)}
+
+
+def _dense_recall(retriever, encoder, queries: list[str]) -> dict:
+    """Return how much of the exact dense top 10 the product's dense pass (`nearest`) finds."""
+    found = []
+    for query in queries:
+        qvec = encoder.encode([query])[0]
+        exact = set(np.argpartition(-(retriever.vectors.doc @ qvec), 10)[:10].tolist())
+        found.append(len(exact & set(retriever.nearest(qvec, 10).tolist())) / 10)
+    return {"dense_top10_recall": round(float(np.mean(found)), 4)}
+
+
+def main() -> None:
+    """Run one probe and print its JSON result."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("probe", choices=["bm25", "serve"])
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("queries", type=Path, nargs="?")
+    parser.add_argument("--no-windows", action="store_true")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--exact-sample", type=int, default=40)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    data_dir = DataDir(args.data_dir, embed_windows=not args.no_windows)
+    if args.probe == "bm25":
+        result = probe_bm25(data_dir)
+    else:
+        result = probe_serve(data_dir, read_queries(args.queries), args.rounds, args.exact_sample)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

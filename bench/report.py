@@ -1,0 +1,94 @@
+"""The benchmark's markdown: one table per corpus size, kept in BENCHMARKS.md section by section."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+HEADER = """# PaperScout benchmarks
+
+Written by `paperscout bench` (`make bench` for the shipped corpus); one section per corpus
+size, replaced when that size is measured again. Times are wall-clock on the machine named in
+each section; percentiles are over every query of `bench/queries.jsonl`, two rounds. Targets
+are those of the 87k issue and apply to the 87k section.
+"""
+
+# Corpus size from which the targets apply.
+SCALE = 80_000
+# figure -> (what it is, unit, target)
+ROWS: list[tuple[str, str, str, str | None]] = [
+    ("hybrid_p50_ms", "hybrid search, query encoding included: p50", "ms", None),
+    ("hybrid_p95_ms", "hybrid search, query encoding included: p95", "ms", "<= 25"),
+    ("hybrid_max_ms", "hybrid search: slowest query", "ms", None),
+    ("encode_p95_ms", "query encoding alone: p95", "ms", None),
+    ("bm25_p95_ms", "BM25 scores alone: p95", "ms", None),
+    ("dense_p95_ms", "dense top 50 as searches find it (reduced first pass above 20k papers): p95", "ms", None),
+    ("dense_exact_p95_ms", "dense top 50 by the exact product with every paper vector: p95", "ms", None),
+    ("dense_top10_recall", "dense top 10 found by that first pass, of the exact top 10", "", None),
+    ("queries_per_s", "searches per second, one process, one at a time", "/s", None),
+    ("cold_start_s", "cold start: fresh `paperscout search` to its answer (median of 3)", "s", "<= 10"),
+    ("peak_rss_mb", "serving process peak RSS (index open, all queries run)", "MB", "<= 2048"),
+    ("cold_start_peak_rss_mb", "cold-start process peak RSS", "MB", None),
+    ("incremental_embedded", "incremental ingest: papers embedded", "", "= 100"),
+    ("incremental_s", "incremental ingest of 100 papers, fresh process, embedding included", "s", "<= 30"),
+    ("incremental_peak_rss_mb", "incremental ingest process peak RSS", "MB", None),
+    ("bm25_build_s", "BM25 (terms + pairs) built from scratch", "s", None),
+    ("bm25_build_peak_rss_mb", "BM25 build process peak RSS (papers loaded)", "MB", "<= 2048"),
+    ("bm25_speedup_vs_rank_bm25", "BM25 speed-up over rank_bm25 get_scores (median)", "x", ">= 50"),
+    ("bm25_top10_agreement", "queries whose BM25 top 10 equals rank_bm25's", "", "= 1"),
+    ("pool_top10_overlap", "candidate pool vs scoring every paper: top-10 overlap", "", None),
+    ("pool_top10_identical", "candidate pool vs scoring every paper: identical top 10", "", None),
+    ("embed_papers_per_s", "embedding rate, whole abstracts", "papers/s", None),
+    ("vector_store_fill_s", "first vector sync into Chroma (embedding or supplied vectors)", "s", None),
+    ("open_s", "serving process: index opened (papers, BM25, vectors; model loads on first query)", "s", None),
+    ("terms", "BM25 terms", "", None),
+    ("pairs", "BM25 adjacent-term pairs", "", None),
+]
+
+
+def _meets(value: float, target: str) -> bool:
+    op, _, bound = target.partition(" ")
+    limit = float(bound)
+    return {"<=": value <= limit, ">=": value >= limit, "=": abs(value - limit) < 1e-9}[op]
+
+
+def markdown(result: dict, machine: dict) -> str:
+    """Return one corpus size's section."""
+    size = result["corpus_size"]
+    lines = [
+        f"## {size:,} papers",
+        f"<!-- corpus-size: {size} -->",
+        "",
+        f"Corpus: {result['corpus']}; sentence windows {'on' if result['windows'] else 'off'}; "
+        f"{result['queries']} queries. Measured {machine['date']} on {machine['cores']} cores, "
+        f"{machine['memory_gb']} GB ({machine['machine']}, Python {machine['python']}, torch {machine['torch']}).",
+        "",
+        "| figure | value | target | met |",
+        "| --- | ---: | --- | --- |",
+    ]
+    # The targets were set for the 87k corpus; at a few hundred papers they would mislead.
+    at_scale = size >= SCALE
+    for key, label, unit, target in ROWS:
+        if key not in result:
+            continue
+        target = target if at_scale else None
+        value = result[key]
+        shown = f"{value:,}" if isinstance(value, int) else f"{value:,.4g}" if abs(value) < 1 else f"{value:,.1f}"
+        met = ("yes" if _meets(float(value), target) else "**no**") if target else ""
+        lines.append(f"| {label} | {shown} {unit} | {target or ''} {unit if target else ''} | {met} |".replace("  ", " "))
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, section: str, size: int) -> None:
+    """Put `section` into the file at `path`, replacing the section of the same corpus size; sections by size."""
+    text = path.read_text(encoding="utf-8") if path.exists() else HEADER
+    parts = re.split(r"(?m)^(?=## )", text)
+    head, sections = parts[0], parts[1:]
+    by_size = {}
+    for existing in sections:
+        found = re.search(r"<!-- corpus-size: (\d+) -->", existing)
+        if found:
+            by_size[int(found.group(1))] = existing.rstrip() + "\n"
+    by_size[size] = section
+    body = "\n".join(by_size[s] for s in sorted(by_size))
+    path.write_text(head.rstrip() + "\n\n" + body, encoding="utf-8")

@@ -1,0 +1,107 @@
+"""The fused ranking's arithmetic: its weights, per-list standardization, candidate pools and the anchor rerank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    """Weights of the fused score, chosen on the dev set (see README, "Quality")."""
+
+    bm25_weight: float = 0.45
+    # Weight of the adjacent-term (phrase) BM25 signal, added on top when the query has pairs.
+    phrase_weight: float = 0.2
+    # Scores are standardized by the mean and deviation of each list's own top `norm_depth`;
+    # below `norm_floor` deviations a score is clipped: the tail of a list carries no order
+    # worth keeping, and an unclipped zero BM25 score would bury a paraphrase match.
+    norm_depth: int = 50
+    norm_floor: float = -0.5
+    # Dense score = doc cosine + window_weight * best window cosine.
+    window_weight: float = 1.0
+    # Relevance feedback: query vector + feedback_weight * mean of the top `feedback_docs`.
+    feedback_weight: float = 0.5
+    feedback_docs: int = 3
+    # Second stage: the top `rerank_depth` are reordered by fused score plus `anchor_weight`
+    # times their cosine to the top paper, both standardized within that top (see `anchor_rerank`).
+    anchor_weight: float = 0.5
+    rerank_depth: int = 30
+    title_repeats: int = 2
+    # Papers scored in full per query: the top `candidates` of each list (BM25, phrases, doc
+    # cosine). Only they get window vectors, feedback and fusion; at 440 papers that is all of
+    # them, at 87k it keeps a query to a few milliseconds past encoding (see BENCHMARKS.md).
+    candidates: int = 300
+    # Weak-match flag: weak when best cosine + lexical_weight * lexical strength is below
+    # the threshold (see `_is_weak`).
+    weak_lexical_weight: float = 0.25
+    weak_threshold: float = 0.555
+
+
+def top_stats(scores: np.ndarray, depth: int) -> tuple[float, float]:
+    """Return the mean and deviation of the top `depth` scores (deviation 1 when they are all equal)."""
+    if scores.size == 0:
+        return 0.0, 1.0
+    top = np.partition(scores, -min(depth, scores.size))[-min(depth, scores.size):]
+    std = float(top.std())
+    return float(top.mean()), (std if std > 1e-9 else 1.0)
+
+
+def standardize(scores: np.ndarray, stats: tuple[float, float], floor: float) -> np.ndarray:
+    """Return (scores - mean) / deviation, clipped below at `floor`."""
+    mean, std = stats
+    return np.maximum((scores - mean) / std, floor)
+
+
+def top_rows(scores: np.ndarray, n: int, allowed: np.ndarray | None = None, *, sparse: bool = False) -> np.ndarray:
+    """Return the rows of the `n` highest scores (unordered), among `allowed` rows if given.
+
+    `sparse`: the scores are >= 0 and a zero says nothing (BM25): only positive rows are
+    candidates, and finding them first makes the selection cheap when few are.
+    """
+    if allowed is not None:
+        scores = np.where(allowed, scores, -np.inf)
+    if sparse:
+        positive = np.flatnonzero(scores > 0)
+        if positive.size > n:
+            positive = positive[np.argpartition(-scores[positive], n)[:n]]
+        return positive
+    if scores.size > n:
+        rows = np.argpartition(-scores, n)[:n]
+    else:
+        rows = np.arange(scores.size)
+    return rows[np.isfinite(scores[rows])]
+
+
+def anchor_rerank(fused: np.ndarray, doc_vectors: np.ndarray, depth: int, weight: float) -> np.ndarray:
+    """Return `fused` with its top `depth` reordered towards the papers nearest the top one.
+
+    The first result is the surest; papers close to it are likelier on topic than papers
+    that reached the top list through one stray word or a vague embedding. Within the top,
+    the order follows z(fused) + weight * z(cosine to the first paper), z standardizing over
+    that top. The first paper stays first (its cosine is the largest); the reordered top stays
+    above the rest, and scores below it are untouched.
+    """
+    if weight <= 0 or depth < 2 or fused.size < 3:
+        return fused
+    order = np.argsort(-fused, kind="stable")
+    top = order[:depth]
+    # Papers a filter left out score -inf: they take no part.
+    top = top[np.isfinite(fused[top])]
+    if top.size < 3:
+        return fused
+    sim = doc_vectors[top] @ doc_vectors[top[0]]
+    spread, sim_spread = float(fused[top].std()), float(sim.std())
+    if spread < 1e-12 or sim_spread < 1e-12:
+        return fused
+    # Scaled by the fused spread, so the order equals that of the sum of the two z-scores.
+    adjusted = fused[top] + weight * spread * (sim - float(sim.mean())) / sim_spread
+    if top.size < fused.size:
+        below = float(fused[order[top.size]])
+        lowest = float(adjusted.min())
+        if lowest <= below:
+            adjusted = adjusted + (below - lowest) + spread * 1e-6
+    out = fused.copy()
+    out[top] = adjusted
+    return out

@@ -1,0 +1,181 @@
+"""Bringing a process's vectors up to date without reading the whole vector store.
+
+Chroma is the store of record. Reading all of it back (metadata to reconcile, then every
+embedding) took 30 s at 87k papers, on every start and every corpus change. So each sync
+also writes the matrix it ends with to a cache file, tagged with the paper ids, their
+vector digests and the number of records Chroma held. The next sync starts from that file
+and touches Chroma only for the difference: records of gone or edited papers deleted, new
+papers looked up by id (another process may have embedded them) or embedded.
+
+The cache is trusted only while Chroma's record count is the one it was written with;
+any other count (a crash between writes, a vector store set aside or replaced, a writer
+that died before updating the cache) falls back to the full reconcile. All of this runs
+under the vector lock, as every use of the store does.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from corpus.paper import Paper
+from corpus.store import write_atomic_with
+from retrieval.vectors import DIM, ChromaVectors, ReconcileReport, VectorMatrix, record_ids, vector_digest
+
+log = logging.getLogger(__name__)
+
+_SEP = "\x1e"
+
+
+@dataclass(frozen=True)
+class CachedVectors:
+    """A matrix as a sync left it: row i holds paper ids[i] embedded from texts of digest digests[i]."""
+
+    signature: str
+    ids: tuple[str, ...]
+    digests: tuple[str, ...]
+    matrix: VectorMatrix
+    # Chroma's record count when this was written: the test that nothing changed since.
+    records: int
+
+
+def _signature(store: ChromaVectors) -> str:
+    return json.dumps(store.signature, sort_keys=True)
+
+
+def save_cache(path: Path, cached: CachedVectors) -> None:
+    """Write the cache atomically."""
+    m = cached.matrix
+    arrays = {
+        "signature": np.frombuffer(cached.signature.encode("utf-8"), dtype=np.uint8),
+        "ids": np.frombuffer(_SEP.join(cached.ids).encode("utf-8"), dtype=np.uint8),
+        "digests": np.frombuffer("".join(cached.digests).encode("ascii"), dtype=np.uint8),
+        "records": np.array([cached.records], dtype=np.int64),
+        "doc": m.doc, "windows": m.windows, "window_start": m.window_start,
+    }
+    write_atomic_with(path, lambda handle: np.savez(handle, **arrays))
+
+
+def load_cache(path: Path, signature: str) -> CachedVectors | None:
+    """Return the cache at `path` if it was written for `signature`; None if absent, other or damaged."""
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if bytes(data["signature"]).decode("utf-8") != signature:
+                return None
+            text = bytes(data["ids"]).decode("utf-8")
+            ids = tuple(text.split(_SEP)) if text else ()
+            flat = bytes(data["digests"]).decode("ascii")
+            digests = tuple(flat[i:i + 40] for i in range(0, len(flat), 40))
+            matrix = VectorMatrix(data["doc"], data["windows"], data["window_start"])
+            records = int(data["records"][0])
+    except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+        log.warning("%s is unreadable (%s): reading the vectors from the store", path, exc.__class__.__name__)
+        return None
+    n = len(ids)
+    if len(digests) != n or matrix.doc.shape[0] != n or matrix.window_start.size != n + 1 or int(matrix.window_start[-1]) != matrix.windows.shape[0]:
+        log.warning("%s is inconsistent: reading the vectors from the store", path)
+        return None
+    return CachedVectors(signature, ids, digests, matrix, records)
+
+
+def sync_vectors(
+    store: ChromaVectors,
+    papers: Sequence[Paper],
+    cache: Path,
+    *,
+    progress: bool = False,
+    on_indexed: Callable[[dict[str, str]], None] | None = None,
+) -> tuple[ReconcileReport, VectorMatrix]:
+    """Make `store` hold exactly the vectors of `papers` and return them (row i = papers[i])."""
+    signature = _signature(store)
+    cached = load_cache(cache, signature)
+    count = store.count()
+    digests = [vector_digest(store.texts(p)) for p in papers]
+    if cached is not None and cached.records == count:
+        report, matrix, changed = _by_difference(store, papers, digests, cached, progress, on_indexed)
+    else:
+        if cached is not None:
+            log.info("the vector store changed outside this cache (%d records, cache %d): reconciling it in full", count, cached.records)
+        report, fresh = store.reconcile(papers, progress=progress, on_indexed=on_indexed)
+        matrix, changed = store.load(papers, known=fresh), True
+    if changed:
+        save_cache(cache, CachedVectors(signature, tuple(p.id for p in papers), tuple(digests), matrix, store.count()))
+    return report, matrix
+
+
+def _by_difference(
+    store: ChromaVectors,
+    papers: Sequence[Paper],
+    digests: list[str],
+    cached: CachedVectors,
+    progress: bool,
+    on_indexed: Callable[[dict[str, str]], None] | None,
+) -> tuple[ReconcileReport, VectorMatrix, bool]:
+    row_of = {pid: i for i, pid in enumerate(cached.ids)}
+    current = {p.id: d for p, d in zip(papers, digests)}
+    reuse = np.full(len(papers), -1, dtype=np.int64)
+    fresh: list[Paper] = []
+    for pos, (paper, digest) in enumerate(zip(papers, digests)):
+        row = row_of.get(paper.id)
+        if row is not None and cached.digests[row] == digest:
+            reuse[pos] = row
+        else:
+            fresh.append(paper)
+    stale_rows = [i for i, pid in enumerate(cached.ids) if current.get(pid) != cached.digests[i]]
+    if not fresh and not stale_rows:
+        if np.array_equal(reuse, np.arange(len(cached.ids))):
+            return ReconcileReport(complete=current), cached.matrix, False
+        return ReconcileReport(complete=current), _assemble(papers, reuse, cached.matrix, {}), True
+    # Another process may have embedded some of them already (and died before writing its cache).
+    found = store.fetch(fresh)
+    todo = [p for p in fresh if p.id not in found]
+    starts = cached.matrix.window_start
+    doomed = [
+        rid for i in stale_rows if cached.ids[i] not in found
+        for rid in record_ids(cached.ids[i], 1 + int(starts[i + 1] - starts[i]))
+    ]
+    store.delete(doomed)
+    complete = {p.id: current[p.id] for p in papers if p.id not in {t.id for t in todo}}
+    embedded: dict[str, np.ndarray] = {}
+    if todo:
+        log.info("embedding %d papers, removing the vectors of %d", len(todo), len(stale_rows))
+        items = [(p, store.texts(p), current[p.id]) for p in todo]
+        embedded = store.embed(items, progress, complete, on_indexed)
+    found.update(embedded)
+    repaired = tuple(p.id for p in todo if p.id in row_of)
+    gone = tuple(cached.ids[i] for i in stale_rows if cached.ids[i] not in current)
+    report = ReconcileReport(tuple(p.id for p in todo), repaired, gone, complete)
+    return report, _assemble(papers, reuse, cached.matrix, found), True
+
+
+def _assemble(papers: Sequence[Paper], reuse: np.ndarray, old: VectorMatrix, new: dict[str, np.ndarray]) -> VectorMatrix:
+    """Return the matrix of `papers`: row `reuse[i]` of `old` where it is >= 0, else `new[paper id]`."""
+    n = len(papers)
+    reused = reuse >= 0
+    doc = np.empty((n, old.doc.shape[1] if old.doc.ndim == 2 else DIM), dtype=np.float32)
+    doc[reused] = old.doc[reuse[reused]]
+    counts = np.zeros(n, dtype=np.int64)
+    counts[reused] = np.diff(old.window_start)[reuse[reused]]
+    for i in np.flatnonzero(~reused):
+        rows = new[papers[i].id]
+        doc[i] = rows[0]
+        counts[i] = len(rows) - 1
+    start = np.concatenate([[0], np.cumsum(counts)])
+    windows = np.empty((int(start[-1]), doc.shape[1]), dtype=np.float32)
+    if windows.shape[0]:
+        # Only corpora with sentence windows get here: a loop over papers is fine at their size.
+        for i, paper in enumerate(papers):
+            if reuse[i] >= 0:
+                r = int(reuse[i])
+                windows[start[i]:start[i + 1]] = old.windows[old.window_start[r]:old.window_start[r + 1]]
+            else:
+                windows[start[i]:start[i + 1]] = new[paper.id][1:]
+    return VectorMatrix(doc, windows, start)

@@ -1,0 +1,91 @@
+"""The benchmark's own parts: reading its inputs, measuring children, and keeping BENCHMARKS.md by section."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench.corpus_file import BenchInputError, PrecomputedEncoder, load_embeddings, read_corpus, supplied_vectors
+from bench.measure import run_child
+from bench.report import markdown, write_section
+from corpus.records import new_paper
+
+MACHINE = {"date": "2026-11-30", "cores": 2, "memory_gb": 23.5, "machine": "x86_64", "python": "3.11", "torch": "2.13"}
+ABSTRACT = "We study a problem with a method that works well on many benchmarks and tasks."
+
+
+def _result(size: int, hybrid_p95: float) -> dict:
+    return {"corpus_size": size, "corpus": "test", "windows": False, "queries": 200,
+            "hybrid_p95_ms": hybrid_p95, "cold_start_s": 8.0, "bm25_top10_agreement": 1.0}
+
+
+def test_sections_are_replaced_by_corpus_size_and_kept_in_size_order(tmp_path: Path) -> None:
+    out = tmp_path / "BENCHMARKS.md"
+    write_section(out, markdown(_result(87_000, 30.0), MACHINE), 87_000)
+    write_section(out, markdown(_result(440, 20.0), MACHINE), 440)
+    write_section(out, markdown(_result(87_000, 21.0), MACHINE), 87_000)
+    text = out.read_text()
+    assert text.startswith("# PaperScout benchmarks")
+    assert text.count("## 87,000 papers") == 1 and text.count("## 440 papers") == 1
+    assert text.index("## 440 papers") < text.index("## 87,000 papers")
+    big = text[text.index("## 87,000 papers"):]
+    assert "| 21.0 ms | <= 25 ms | yes |" in big and "30.0" not in big
+
+
+def test_targets_are_judged_only_at_scale() -> None:
+    missed = markdown(_result(87_000, 30.0), MACHINE)
+    assert "| 30.0 ms | <= 25 ms | **no** |" in missed
+    assert "<= 25" not in markdown(_result(440, 30.0), MACHINE)
+
+
+def test_a_child_is_measured_by_its_own_peak_memory_not_its_parents() -> None:
+    held = np.ones(50_000_000)  # this process holds 400 MB; the child must not report it
+    run = run_child([sys.executable, "-c", "import time; x = bytearray(150 * 2**20); time.sleep(0.3); print('done')"])
+    assert run.returncode == 0 and run.stdout.strip() == "done"
+    assert 150 <= run.peak_rss_mb < 150 + held.nbytes / 2**20 / 2
+    assert run.wall_s >= 0.3
+
+
+def test_a_gzipped_corpus_is_read_in_file_order_without_repeats_or_non_papers(tmp_path: Path) -> None:
+    path = tmp_path / "papers.jsonl.gz"
+    rows = [{"title": "First paper", "abstract": ABSTRACT}, {"title": "No abstract", "abstract": "TBD"},
+            {"title": "Second paper", "abstract": ABSTRACT}, {"title": "first  PAPER", "abstract": ABSTRACT}]
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write("\n".join(json.dumps(r) for r in rows) + "\n")
+    got = read_corpus(path)
+    assert [(c.title, c.rank) for c in got] == [("First paper", 1), ("Second paper", 3)]
+    with pytest.raises(BenchInputError, match="cannot read the corpus"):
+        read_corpus(tmp_path / "missing.jsonl")
+
+
+def test_supplied_vectors_follow_corpus_lines_and_the_model_fills_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "papers.jsonl"
+    path.write_text("\n".join(json.dumps({"title": f"Paper {i}", "abstract": ABSTRACT}) for i in range(3)) + "\n")
+    papers = [new_paper(c, f"p{c.rank}", "2026-01-01") for c in read_corpus(path)]
+    matrix = np.eye(3, 384, dtype=np.float16) * 2
+    np.save(tmp_path / "vectors.npy", matrix)
+    unit = load_embeddings(tmp_path / "vectors.npy", 3)
+    np.testing.assert_allclose(np.linalg.norm(unit, axis=1), 1.0)
+    vectors = supplied_vectors(papers, unit)
+    assert vectors[papers[2].text].argmax() == 2
+
+    class Model:
+        name = "model"
+        calls: list = []
+
+        def encode(self, texts, progress=False):
+            self.calls.append(list(texts))
+            return np.full((len(texts), 384), 0.5, dtype=np.float32)
+
+    model = Model()
+    encoder = PrecomputedEncoder(model, vectors)
+    out = encoder.encode([papers[1].text, "a query", papers[0].text])
+    assert out[0].argmax() == 1 and out[2].argmax() == 0 and (out[1] == 0.5).all()
+    assert model.calls == [["a query"]] and encoder.name == "model"
+    with pytest.raises(BenchInputError, match="expected at least 5 rows"):
+        load_embeddings(tmp_path / "vectors.npy", 5)
