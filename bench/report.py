@@ -34,6 +34,7 @@ ROWS: list[tuple[str, str, str, str | None]] = [
     ("incremental_peak_rss_mb", "incremental ingest process peak RSS", "MB", None),
     ("bm25_build_s", "BM25 (terms + pairs) built from scratch", "s", None),
     ("bm25_build_peak_rss_mb", "BM25 build process peak RSS (papers loaded)", "MB", "<= 2048"),
+    ("papers_loaded_rss_mb", "a process with the papers loaded, nothing else", "MB", None),
     ("bm25_speedup_vs_rank_bm25", "BM25 speed-up over rank_bm25 get_scores (median)", "x", ">= 50"),
     ("bm25_top10_agreement", "queries whose BM25 top 10 equals rank_bm25's", "", "= 1"),
     ("pool_top10_overlap", "candidate pool vs scoring every paper: top-10 overlap", "", None),

@@ -80,6 +80,7 @@ def run_benchmark(corpus: Path | None, embeddings: Path | None, queries_path: Pa
         _say("building BM25 from scratch in its own process")
         built = run_child(python_child("bench.probes", "bm25", str(data_dir.root))).last_json()
         result |= {k: built[k] for k in ("bm25_build_s", "bm25_build_peak_rss_mb", "terms", "pairs", "postings")}
+        result["papers_loaded_rss_mb"] = built["rss_before_build_mb"]
 
         model = MiniLMEncoder()
         model.encode(["warm up"])

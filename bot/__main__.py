@@ -30,9 +30,13 @@ log = logging.getLogger("paperscout")
 
 
 def _warm_up(retriever: HybridRetriever) -> None:
-    """Run one throwaway search; a failure here only means the first real search is slower."""
+    """Run one throwaway search and title look-up (loading the model, building what an index builds on first use).
+
+    A failure here only means the first real search is slower.
+    """
     try:
         retriever.search("warm up", 1)
+        retriever.find_title("warm up")
     except Exception:
         log.warning("warm-up search failed; continuing", exc_info=True)
 
@@ -51,6 +55,8 @@ def build_scheduler(settings: Settings, bot: PaperScoutBot, index: LiveIndex, se
     def rebuild() -> tuple[HybridRetriever, int]:
         # lock_wait=0: while another process writes the vectors, keep serving and retry next tick.
         retriever, _, revision = build_index(services.data_dir, services.store, services.encoder, lock_wait=0)
+        # Here, in the sync's thread, rather than in the first request the new index serves.
+        _warm_up(retriever)
         return retriever, revision
 
     sync = IndexSync(index, services.store.revision, rebuild, services.revision)

@@ -6,6 +6,7 @@ corpus.json               the JSON store of earlier versions: imported once, the
 bm25.npz                  the BM25 indexes of terms and adjacent term pairs, with the paper of each row
 vectors/                  the Chroma collection of paper and window vectors (the store of record)
 vectors.npz               the vectors as last synced, read at start instead of the whole collection
+vectors.check.json        the fingerprint of vectors/ as that sync left it (unchanged: Chroma is not opened)
 vectors.lock              held by the one process using vectors/ at a time
 state.sqlite3             the bot's state: server settings, ledger, events, subscriptions
 discord-commands.sha256   hash of the slash commands last synced globally
@@ -66,6 +67,7 @@ class DataDir:
             vectors=self.vectors,
             vectors_lock=self.root / "vectors.lock",
             vector_cache=self.root / "vectors.npz",
+            vector_check=self.root / "vectors.check.json",
             chroma_server=self.chroma_server,
             with_windows=self.embed_windows,
         )

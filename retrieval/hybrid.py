@@ -21,7 +21,7 @@ from retrieval.query import clean_query
 from retrieval.snippets import TermsHeld, best_sentence, matched_words, terms_held
 from retrieval.tokenize import tokenize
 from retrieval.types import Hit, QueryError, SearchResult
-from retrieval.vectors import VectorMatrix
+from retrieval.vector_matrix import VectorMatrix
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ class HybridRetriever:
         config: FusionConfig = FusionConfig(),
     ) -> None:
         self.papers = papers
+        self.lexical = lexical
         self.bm25 = lexical.terms
         self.phrase_index = lexical.phrases
         self.vectors = vectors
@@ -145,7 +146,8 @@ class HybridRetriever:
 
     def _pool(self, lists: list[np.ndarray], allowed: np.ndarray | None) -> np.ndarray:
         """Return the sorted rows among the top `candidates` of any of `lists` (the first: dense, the rest: lexical)."""
-        n = self.config.candidates
+        # Never fewer than a list's standardization depth: its scale comes from its own top.
+        n = max(self.config.candidates, self.config.norm_depth)
         if len(self.papers) <= n and allowed is None:
             return np.arange(len(self.papers))
         dense, *lexical = lists

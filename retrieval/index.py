@@ -30,8 +30,10 @@ class IndexPaths:
     vectors: Path
     # Held by whichever process uses the vector store (see vector_lock.py).
     vectors_lock: Path
-    # The last synced vectors as one matrix, so a start reads a file instead of the whole store.
+    # The last synced vectors as one matrix, so a start reads a file instead of the whole store,
+    # and the fingerprint of the vector files that sync left (unchanged: Chroma is not opened).
     vector_cache: Path
+    vector_check: Path
     # "host:port" of a Chroma server to use instead of the directory `vectors`.
     chroma_server: str | None = None
     # Embed sentence windows besides the whole text (see README, "Scaling out").
@@ -88,7 +90,9 @@ def open_index(
         by_id = {p.id: p for p in papers}
         papers = [by_id[pid] for pid in lexical.row_ids]
         with ChromaVectors(paths.vectors, encoder, paths.chroma_server, with_windows=paths.with_windows) as store:
-            report, matrix = sync_vectors(store, papers, paths.vector_cache, progress=progress, on_indexed=on_indexed)
+            report, matrix = sync_vectors(
+                store, papers, paths.vector_cache, paths.vector_check, progress=progress, on_indexed=on_indexed,
+            )
             if on_reconciled is not None:
                 # Still under the lock: no other process can change the vectors before this hears of them.
                 on_reconciled(report)
@@ -112,9 +116,11 @@ def set_aside_vectors(paths: IndexPaths, lock_wait: float | None = None) -> Path
     with vector_lock(paths.vectors_lock, lock_wait):
         if paths.chroma_server is not None:
             paths.vector_cache.unlink(missing_ok=True)
+            paths.vector_check.unlink(missing_ok=True)
             drop_server_collection(paths.chroma_server)
             return None
         paths.vector_cache.unlink(missing_ok=True)
+        paths.vector_check.unlink(missing_ok=True)
         if not paths.vectors.exists():
             return None
         target = paths.vectors.with_name(f"{paths.vectors.name}.set-aside-{time.strftime('%Y%m%d-%H%M%S')}")

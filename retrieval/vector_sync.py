@@ -25,8 +25,9 @@ from typing import Callable, Sequence
 import numpy as np
 
 from corpus.paper import Paper
-from corpus.store import write_atomic_with
-from retrieval.vectors import DIM, ChromaVectors, ReconcileReport, VectorMatrix, record_ids, vector_digest
+from corpus.store import write_atomic, write_atomic_with
+from retrieval.vector_matrix import DIM, VectorMatrix
+from retrieval.vectors import ChromaVectors, ReconcileReport, record_ids, vector_digest
 
 log = logging.getLogger(__name__)
 
@@ -90,15 +91,23 @@ def sync_vectors(
     store: ChromaVectors,
     papers: Sequence[Paper],
     cache: Path,
+    check: Path,
     *,
     progress: bool = False,
     on_indexed: Callable[[dict[str, str]], None] | None = None,
 ) -> tuple[ReconcileReport, VectorMatrix]:
-    """Make `store` hold exactly the vectors of `papers` and return them (row i = papers[i])."""
+    """Make `store` hold exactly the vectors of `papers` and return them (row i = papers[i]).
+
+    `check` records the vector directory's fingerprint as the last sync left it: when the
+    cache covers `papers` and the files are untouched since, Chroma is not even opened
+    (importing and opening it was a second of every start).
+    """
     signature = _signature(store)
     cached = load_cache(cache, signature)
-    count = store.count()
     digests = [vector_digest(store.texts(p)) for p in papers]
+    if cached is not None and _covers(cached, papers, digests) and _untouched(store, check, cached):
+        return ReconcileReport(complete={p.id: d for p, d in zip(papers, digests)}), _reordered(cached, papers)
+    count = store.count()
     if cached is not None and cached.records == count:
         report, matrix, changed = _by_difference(store, papers, digests, cached, progress, on_indexed)
     else:
@@ -106,9 +115,38 @@ def sync_vectors(
             log.info("the vector store changed outside this cache (%d records, cache %d): reconciling it in full", count, cached.records)
         report, fresh = store.reconcile(papers, progress=progress, on_indexed=on_indexed)
         matrix, changed = store.load(papers, known=fresh), True
+    records = store.count()
     if changed:
-        save_cache(cache, CachedVectors(signature, tuple(p.id for p in papers), tuple(digests), matrix, store.count()))
+        save_cache(cache, CachedVectors(signature, tuple(p.id for p in papers), tuple(digests), matrix, records))
+    # Opening a client touches the files: the fingerprint is taken once it is closed.
+    store.close()
+    fingerprint = store.fingerprint()
+    if fingerprint is not None:
+        write_atomic(check, json.dumps({"fingerprint": fingerprint, "records": records}).encode("utf-8"))
     return report, matrix
+
+
+def _covers(cached: CachedVectors, papers: Sequence[Paper], digests: list[str]) -> bool:
+    """Return whether the cache holds exactly these papers with these digests (in any order)."""
+    return len(cached.ids) == len(papers) and dict(zip(cached.ids, cached.digests)) == {p.id: d for p, d in zip(papers, digests)}
+
+
+def _untouched(store: ChromaVectors, check: Path, cached: CachedVectors) -> bool:
+    """Return whether the vector files are as the sync that wrote `cached` left them."""
+    try:
+        recorded = json.loads(check.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    fingerprint = store.fingerprint()
+    return fingerprint is not None and recorded.get("fingerprint") == fingerprint and recorded.get("records") == cached.records
+
+
+def _reordered(cached: CachedVectors, papers: Sequence[Paper]) -> VectorMatrix:
+    """Return the cached matrix with its rows in the order of `papers` (which it covers)."""
+    if tuple(p.id for p in papers) == cached.ids:
+        return cached.matrix
+    row_of = {pid: i for i, pid in enumerate(cached.ids)}
+    return _assemble(papers, np.array([row_of[p.id] for p in papers], dtype=np.int64), cached.matrix, {})
 
 
 def _by_difference(

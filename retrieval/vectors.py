@@ -30,6 +30,7 @@ from corpus.failpoints import crash_point
 from corpus.paper import Paper
 from retrieval.encoder import Encoder
 from retrieval.sentences import STRIDE, WINDOW, windows
+from retrieval.vector_matrix import VectorMatrix
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,6 @@ TEXT_VERSION = f"title-abstract+windows{WINDOW}s{STRIDE}-v1"
 # Without sentence windows (for large corpora, see README "Scaling out"): one vector a paper.
 DOC_ONLY_VERSION = "title-abstract-v1"
 COLLECTION = "paper_vectors"
-DIM = 384
 # Records per Chroma read or delete: well under SQLite's variable limit.
 PAGE = 2000
 # Papers embedded and written together; a crash loses at most this many papers' work.
@@ -48,36 +48,6 @@ REPAIR_HINT = "run `paperscout reindex` to rebuild the vectors from the corpus s
 
 class VectorStoreError(RuntimeError):
     """The vector store on disk cannot be used; the message names it and the command that repairs it."""
-
-
-@dataclass(frozen=True)
-class VectorMatrix:
-    """Vectors in memory: one doc row per paper; paper i's windows are windows[window_start[i]:window_start[i+1]]."""
-
-    doc: np.ndarray
-    windows: np.ndarray
-    window_start: np.ndarray
-
-    @property
-    def window_owner(self) -> np.ndarray:
-        """Return the paper row of each window row."""
-        return np.repeat(np.arange(self.doc.shape[0]), np.diff(self.window_start))
-
-    @classmethod
-    def from_rows(cls, per_paper: Sequence[np.ndarray]) -> VectorMatrix:
-        """Return the matrix of papers given each one's vectors (its doc vector first, then its windows)."""
-        if not per_paper:
-            return cls(np.zeros((0, DIM), dtype=np.float32), np.zeros((0, DIM), dtype=np.float32), np.zeros(1, dtype=np.int64))
-        doc = np.stack([rows[0] for rows in per_paper]).astype(np.float32, copy=False)
-        counts = np.fromiter((len(rows) - 1 for rows in per_paper), dtype=np.int64, count=len(per_paper))
-        windows = [rows[1:] for rows in per_paper if len(rows) > 1]
-        win = np.concatenate(windows).astype(np.float32, copy=False) if windows else np.zeros((0, DIM), dtype=np.float32)
-        return cls(doc, win, np.concatenate([[0], np.cumsum(counts)]))
-
-    def rows_of(self, row: int) -> np.ndarray:
-        """Return paper `row`'s vectors: its doc vector, then its windows."""
-        lo, hi = int(self.window_start[row]), int(self.window_start[row + 1])
-        return np.concatenate([self.doc[row:row + 1], self.windows[lo:hi]])
 
 
 @dataclass(frozen=True)
@@ -140,11 +110,22 @@ class ChromaVectors:
         self.signature = {"model": encoder.name, "text_version": TEXT_VERSION if with_windows else DOC_ONLY_VERSION}
         # Named in error messages: the directory, or the server.
         self.where = f"the Chroma server {server}" if server else f"the vector store at {self.path}"
+        self.server = server
+        # Connected on first use: a start whose cache matches the files never imports Chroma (see vector_sync.py).
         self._client = None
+        self._store = None
+
+    @property
+    def _collection(self):
+        if self._client is None:
+            self._connect()
+        return self._store
+
+    def _connect(self) -> None:
         try:
             with self._chroma("open"):
-                self._client = chroma_client(self.path, server)
-                self._collection = self._open_collection()
+                self._client = chroma_client(self.path, self.server)
+                self._store = self._open_collection()
         except VectorStoreError:
             # Chroma caches a client's system per path, half-built ones too: forget it, so the next
             # open of this path (e.g. after `reindex` set the damaged directory aside) starts clean.
@@ -153,6 +134,17 @@ class ChromaVectors:
             self.close()
             SharedSystemClient.clear_system_cache()
             raise
+
+    def fingerprint(self) -> str | None:
+        """Return a digest of the vector directory's files (names, sizes, times); None on a server.
+
+        Any write by any process, and even opening a client, changes it: take it after `close`.
+        """
+        if self.server is not None:
+            return None
+        files = sorted(p for p in self.path.rglob("*") if p.is_file()) if self.path.exists() else []
+        listing = [(str(p.relative_to(self.path)), p.stat().st_size, p.stat().st_mtime_ns) for p in files]
+        return hashlib.sha1(repr(listing).encode()).hexdigest()
 
     def __enter__(self) -> ChromaVectors:
         return self
@@ -165,7 +157,7 @@ class ChromaVectors:
         if self._client is not None:
             with contextlib.suppress(Exception):
                 self._client.close()
-        self._client = None
+        self._client = self._store = None
 
     @contextlib.contextmanager
     def _chroma(self, doing: str) -> Iterator[None]:
@@ -198,8 +190,10 @@ class ChromaVectors:
     def clear(self) -> None:
         """Drop every vector (for a full rebuild)."""
         with self._chroma("clear"):
+            if self._client is None:
+                self._connect()
             self._client.delete_collection(COLLECTION)
-            self._collection = self._open_collection()
+            self._store = self._open_collection()
 
     def stored(self) -> dict[str, dict[str, list[str]]]:
         """Return paper id -> digest -> record ids, read page by page."""

@@ -58,7 +58,8 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def server_paths(tmp_path: Path, server: str) -> IndexPaths:
     return IndexPaths(
         bm25=tmp_path / "bm25.npz", vectors=tmp_path / "vectors", vectors_lock=tmp_path / "vectors.lock",
-        vector_cache=tmp_path / "vectors.npz", chroma_server=server,
+        vector_cache=tmp_path / "vectors.npz", vector_check=tmp_path / "vectors.check.json",
+        chroma_server=server,
     )
 
 

@@ -150,3 +150,26 @@ def test_without_windows_each_paper_has_one_vector(tmp_path):
     retriever = open_index(papers(6), where, encoder).retriever
     assert encoder.texts == 6 and retriever.vectors.windows.shape[0] == 0
     assert retriever.search("Paper 3 topic 3", k=3).hits
+
+
+def test_an_untouched_store_is_not_even_opened_and_a_touched_one_is_checked(tmp_path, monkeypatch):
+    from retrieval import vectors as vectors_module
+
+    encoder = HashEncoder()
+    where = paths(tmp_path)
+    first = open_index(papers(10), where, encoder).retriever
+    real_client = vectors_module.chroma_client
+    opened = []
+    monkeypatch.setattr(vectors_module, "chroma_client", lambda *a, **k: opened.append(1) or real_client(*a, **k))
+    again = open_index(papers(10), where, encoder).retriever
+    assert opened == [] and encoder.texts == 30
+    np.testing.assert_array_equal(again.vectors.doc, first.vectors.doc)
+
+    # Another process opened the store (its files changed): the record count is checked, nothing re-embedded.
+    with vector_lock(where.vectors_lock), ChromaVectors(where.vectors, encoder) as store:
+        store.count()
+    checked = open_index(papers(10), where, encoder)
+    assert opened == [1, 1] and checked.report.embedded == () and encoder.texts == 30
+    # ... and the check file now matches again.
+    open_index(papers(10), where, encoder)
+    assert opened == [1, 1]

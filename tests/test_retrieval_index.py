@@ -30,7 +30,7 @@ def paths(root) -> IndexPaths:
     """Return an index layout under `root` (the bot names its files in bot/datadir.py)."""
     return IndexPaths(
         bm25=root / "bm25.npz", vectors=root / "vectors", vectors_lock=root / "vectors.lock",
-        vector_cache=root / "vectors.npz",
+        vector_cache=root / "vectors.npz", vector_check=root / "vectors.check.json",
     )
 
 

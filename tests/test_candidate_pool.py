@@ -1,0 +1,67 @@
+"""The candidate pool and the reduced dense pass, exercised on the shipped corpus by shrinking them.
+
+At 440 papers the pool is the whole corpus; here it is cut to 60 per list and the reduced
+pass is switched on, as an 87k corpus would use them. Rankings must stay close to
+scoring every paper, and known items must stay first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval import hybrid
+from retrieval.hybrid import HybridRetriever
+from retrieval.prefilter import reduce_vectors
+from tests.test_known_items import WRITTEN, _dev_known_items
+
+DEV = Path(__file__).resolve().parent.parent / "eval" / "dev.jsonl"
+
+
+@pytest.fixture(scope="module")
+def pooled(shipped_services):
+    """The shipped index with a 60-paper pool per list (just above the standardization depth) and the reduced pass on."""
+    full = shipped_services.retriever
+    config = dataclasses.replace(full.config, candidates=60)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(hybrid, "PREFILTER_FROM", 100)
+        retriever = HybridRetriever(full.papers, full.lexical, full.vectors, full.encoder, config)
+        assert retriever._reduced is not None
+    return retriever
+
+
+def test_the_reduced_pass_ranks_like_the_exact_product(shipped_services) -> None:
+    doc = shipped_services.retriever.vectors.doc
+    reduced = reduce_vectors(doc, dims=192)
+    np.testing.assert_allclose(reduced.basis.T @ reduced.basis, np.eye(192), atol=1e-4)
+    for row in range(0, doc.shape[0], 37):
+        exact = set(np.argsort(-(doc @ doc[row]))[:10])
+        approx = set(np.argsort(-reduced.cosines(doc[row]))[:40])
+        assert exact <= approx
+
+
+def test_a_pooled_ranking_stays_close_to_scoring_every_paper(shipped_services, pooled) -> None:
+    queries = [json.loads(line)["query"] for line in DEV.read_text(encoding="utf-8").splitlines()]
+    overlap = []
+    for query in queries:
+        want = [h.paper.id for h in shipped_services.retriever.search(query, 10).hits]
+        got = [h.paper.id for h in pooled.search(query, 10).hits]
+        assert got[0] == want[0], query
+        overlap.append(len(set(got) & set(want)) / 10)
+    assert np.mean(overlap) >= 0.95
+
+
+@pytest.mark.parametrize("query, title", _dev_known_items() + WRITTEN)
+def test_known_items_stay_first_in_a_pooled_ranking(pooled, query: str, title: str) -> None:
+    assert pooled.search(query, 5).hits[0].paper.title == title
+
+
+def test_nearest_finds_the_exact_dense_neighbours(shipped_services, pooled) -> None:
+    doc = shipped_services.retriever.vectors.doc
+    for row in (0, 100, 200, 300):
+        exact = np.argsort(-(doc @ doc[row]), kind="stable")[:10]
+        assert list(pooled.nearest(doc[row], 10)) == list(exact)
