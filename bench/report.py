@@ -41,6 +41,7 @@ ROWS: list[tuple[str, str, str, str | None]] = [
     ("pool_top10_identical", "candidate pool vs scoring every paper: identical top 10", "", None),
     ("embed_papers_per_s", "embedding rate, whole abstracts", "papers/s", None),
     ("vector_store_fill_s", "first vector sync into Chroma (embedding or supplied vectors)", "s", None),
+    ("supplied_check_min_cosine", "supplied vectors: lowest cosine of 24 papers re-encoded by the model", "", None),
     ("open_s", "serving process: index opened (papers, BM25, vectors; model loads on first query)", "s", None),
     ("terms", "BM25 terms", "", None),
     ("pairs", "BM25 adjacent-term pairs", "", None),

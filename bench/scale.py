@@ -26,8 +26,14 @@ from pathlib import Path
 import numpy as np
 
 from bench.corpus_file import (
-    BenchInputError, PrecomputedEncoder, check_supplied, load_embeddings, read_corpus, read_queries,
-    supplied_vectors, write_jsonl,
+    BenchInputError,
+    PrecomputedEncoder,
+    check_supplied,
+    load_embeddings,
+    read_corpus,
+    read_queries,
+    supplied_vectors,
+    write_jsonl,
 )
 from bench.measure import python_child, run_child, timed
 from bot.datadir import DataDir
