@@ -51,10 +51,16 @@ def build_scheduler(settings: Settings, bot: PaperScoutBot, index: LiveIndex, se
     from bot.discord_app.trending_post import TrendingPoster
     from bot.services import build_index
     from corpus.sources.refresh import Refresher
+    from retrieval.hybrid import HybridRetriever as HybridRetrieverType
 
     def rebuild() -> tuple[HybridRetriever, int]:
         # lock_wait=0: while another process writes the vectors, keep serving and retry next tick.
-        retriever, _, revision = build_index(services.data_dir, services.store, services.encoder, lock_wait=0)
+        served = index.current
+        retriever, _, revision = build_index(
+            services.data_dir, services.store, services.encoder, lock_wait=0,
+            # Shares what did not change with the index being served (memory: see open_index).
+            previous=served if isinstance(served, HybridRetrieverType) else None,
+        )
         # Here, in the sync's thread, rather than in the first request the new index serves.
         _warm_up(retriever)
         return retriever, revision

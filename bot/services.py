@@ -49,8 +49,12 @@ def build_index(
     *,
     progress: bool = False,
     lock_wait: float | None = None,
+    previous: HybridRetriever | None = None,
 ) -> tuple[HybridRetriever, ReconcileReport, int]:
-    """Reconcile the vectors with the store's papers and return a retriever, its report and revision."""
+    """Reconcile the vectors with the store's papers and return a retriever, its report and revision.
+
+    A process rebuilding the index it serves passes that as `previous` (see open_index).
+    """
     revision = 0
 
     def papers() -> list[Paper]:
@@ -70,7 +74,7 @@ def build_index(
     opened = open_index(
         papers, data_dir.index_paths(), encoder,
         progress=progress, on_indexed=store.record_indexed, on_reconciled=follow, lock_wait=lock_wait,
-        on_lock_wait=_say_waiting if progress else None,
+        on_lock_wait=_say_waiting if progress else None, previous=previous,
     )
     return opened.retriever, opened.report, revision
 

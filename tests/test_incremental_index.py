@@ -173,3 +173,18 @@ def test_an_untouched_store_is_not_even_opened_and_a_touched_one_is_checked(tmp_
     # ... and the check file now matches again.
     open_index(papers(10), where, encoder)
     assert opened == [1, 1]
+
+
+def test_a_successor_built_beside_the_served_index_shares_what_did_not_change(tmp_path):
+    encoder = HashEncoder()
+    where = paths(tmp_path)
+    served = open_index(papers(12), where, encoder).retriever
+    same = open_index(papers(12), where, encoder, previous=served).retriever
+    assert all(a is b for a, b in zip(same.papers, served.papers)) and same.lexical is served.lexical
+
+    grown = open_index(papers(12) + papers(3, start=50), where, encoder, previous=served).retriever
+    assert [p.id for p in grown.papers] == [p.id for p in papers(12) + papers(3, start=50)]
+    assert all(a is b for a, b in zip(grown.papers[:12], served.papers))
+    fresh = open_index(papers(12) + papers(3, start=50), paths(tmp_path / "fresh"), HashEncoder()).retriever
+    for query in ("Paper 51 topic 51", "topic 3"):
+        assert [h.paper.id for h in grown.search(query, 5).hits] == [h.paper.id for h in fresh.search(query, 5).hits]
