@@ -83,18 +83,19 @@ def load_beir(directory: Path) -> tuple[list[dict], list[Judged]]:
     """Read a BEIR directory: corpus.jsonl, queries.jsonl and qrels/test.tsv."""
     directory = Path(directory)
     corpus = [json.loads(line) for line in (directory / "corpus.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
-    texts = {}
+    texts, types = {}, {}
     for line in (directory / "queries.jsonl").read_text(encoding="utf-8").splitlines():
         if line.strip():
             item = json.loads(line)
             texts[str(item["_id"])] = item["text"]
+            types[str(item["_id"])] = str(item.get("type", "beir"))
     grades: dict[str, dict[str, int]] = defaultdict(dict)
     with (directory / "qrels" / "test.tsv").open(encoding="utf-8") as handle:
         for row in csv.reader(handle, delimiter="\t"):
             if len(row) < 3 or row[0] in {"query-id", "query_id", "qid"}:
                 continue
             grades[row[0]][row[1]] = int(row[2])
-    judged = [Judged(qid, "beir", texts[qid], dict(g)) for qid, g in grades.items() if qid in texts]
+    judged = [Judged(qid, types[qid], texts[qid], dict(g)) for qid, g in grades.items() if qid in texts]
     return corpus, judged
 
 

@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="measure retrieval quality")
     p.add_argument("file", nargs="?", help="judged queries (JSONL, relevance keyed by title)")
     p.add_argument("--beir", metavar="DIR", help="a BEIR directory instead of FILE")
+    p.add_argument("--generated", metavar="CORPUS", help="queries made mechanically from papers sampled out of CORPUS (JSONL[.gz])")
+    p.add_argument("--papers", type=int, default=1000, help="papers sampled for --generated (default 1000)")
+    p.add_argument("--seed", type=int, default=13, help="sampling seed for --generated (default 13)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
 

@@ -99,11 +99,18 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Score BM25, dense and hybrid rankings on a judged query file or a BEIR directory."""
     from retrieval.evaluate import evaluate, load_judged_titles
 
-    if args.beir:
+    if args.generated:
+        from bench.mechanical_queries import build
+
+        with tempfile.TemporaryDirectory(prefix="paperscout-generated-") as tmp:
+            count = build(Path(args.generated), Path(tmp), args.papers, args.seed)
+            print(f"{count} generated queries over {args.papers} sampled papers (seed {args.seed})", file=sys.stderr)
+            result = _beir_result(Path(tmp))
+    elif args.beir:
         result = _beir_result(Path(args.beir))
     else:
         if not args.file:
-            print("paperscout eval: give a query FILE or --beir DIR", file=sys.stderr)
+            print("paperscout eval: give a query FILE, --beir DIR or --generated CORPUS", file=sys.stderr)
             return 2
         from bot.services import open_services
 
