@@ -28,6 +28,8 @@ class FusionConfig:
     # times their cosine to the top paper, both standardized within that top (see `anchor_rerank`).
     anchor_weight: float = 0.5
     rerank_depth: int = 30
+    # When BM25 and dense alone rank the same paper first, it stays first (see hybrid._agreed_first).
+    keep_agreed_first: bool = True
     title_repeats: int = 2
     # Papers scored in full per query: the top `candidates` of each list (BM25, phrases, doc
     # cosine). Only they get window vectors, feedback and fusion; at 440 papers that is all of

@@ -26,6 +26,24 @@ from retrieval.vector_matrix import VectorMatrix
 log = logging.getLogger(__name__)
 
 
+def _agreed_first(fused: np.ndarray, lexical: np.ndarray, dense: np.ndarray) -> np.ndarray:
+    """Return `fused` with the paper that BM25 and dense both rank first put first.
+
+    When the two signals agree, nothing later (feedback, the second stage, the fusion's
+    scales) has better evidence; the dev set and the mechanical check had known items both
+    ranked first and the fusion second.
+    """
+    finite = np.isfinite(fused)
+    if not finite.any():
+        return fused
+    agreed = int(np.argmax(np.where(finite, lexical, -np.inf)))
+    if lexical[agreed] <= 0 or agreed != int(np.argmax(np.where(finite, dense, -np.inf))):
+        return fused
+    out = fused.copy()
+    out[agreed] = float(fused[finite].max()) + 1e-6
+    return out
+
+
 class HybridRetriever:
     """Search over a fixed list of papers with BM25 and dense vectors (row i = papers[i] everywhere)."""
 
@@ -199,6 +217,8 @@ class HybridRetriever:
                 dense, _ = self._dense(rows, expanded)
                 fused = fuse(dense)
             fused = anchor_rerank(fused, self.vectors.doc[rows], c.rerank_depth, c.anchor_weight)
+            if c.keep_agreed_first:
+                fused = _agreed_first(fused, bm25[rows], plain_dense)
         cosine = cosine.copy()
         cosine[rows] = best
         return {
