@@ -16,6 +16,7 @@ import numpy as np
 from corpus.store import write_atomic_with
 from retrieval.bm25 import BM25Index, BM25Params, BM25Scorer, PhraseIndex, Vocabulary
 from retrieval.lexical import LexicalIndex
+from retrieval.npz_strings import array_to_strings, strings_to_array
 from retrieval.postings import Postings
 
 log = logging.getLogger(__name__)
@@ -23,22 +24,11 @@ log = logging.getLogger(__name__)
 # Bump when tokenization changes in a way the row digests of the texts cannot see.
 TOKENIZER_VERSION = "fold-stop-snowball-compounds-v1"
 FORMAT = "flat-postings-v1"
-# Paper ids and vocabulary terms never hold this character.
-_SEP = "\x1e"
 
 
 def stamp_of(params: BM25Params, title_repeats: int) -> str:
     """Return what a stored index must have been built with to be reused."""
     return f"{FORMAT}|{TOKENIZER_VERSION}|{params}|title x{title_repeats}"
-
-
-def _text(items: tuple[str, ...] | list[str]) -> np.ndarray:
-    return np.frombuffer(_SEP.join(items).encode("utf-8"), dtype=np.uint8)
-
-
-def _items(array: np.ndarray) -> list[str]:
-    text = bytes(array).decode("utf-8")
-    return text.split(_SEP) if text else []
 
 
 def _arrays(prefix: str, scorer: BM25Scorer) -> dict[str, np.ndarray]:
@@ -51,9 +41,9 @@ def save_lexical(index: LexicalIndex, path: Path, stamp: str) -> None:
     """Write `index` to `path` atomically, tagged with `stamp`."""
     arrays = {
         "stamp": np.frombuffer(stamp.encode("utf-8"), dtype=np.uint8),
-        "vocab": _text(index.terms.vocab.terms),
-        "row_ids": _text(index.row_ids),
-        "row_digests": _text(index.row_digests),
+        "vocab": strings_to_array(index.terms.vocab.terms),
+        "row_ids": strings_to_array(index.row_ids),
+        "row_digests": strings_to_array(index.row_digests),
         **_arrays("t", index.terms.scorer),
         **_arrays("p", index.phrases.scorer),
     }
@@ -78,9 +68,9 @@ def load_lexical(path: Path, stamp: str, params: BM25Params) -> LexicalIndex | N
             if bytes(data["stamp"]).decode("utf-8") != stamp:
                 log.info("%s was built differently: rebuilding the BM25 index", path.name)
                 return None
-            vocab = Vocabulary(_items(data["vocab"]))
+            vocab = Vocabulary(array_to_strings(data["vocab"]))
             terms, phrases = _scorer(data, "t", params), _scorer(data, "p", params)
-            row_ids, row_digests = tuple(_items(data["row_ids"])), tuple(_items(data["row_digests"]))
+            row_ids, row_digests = tuple(array_to_strings(data["row_ids"])), tuple(array_to_strings(data["row_digests"]))
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
         # A damaged index is only a cache of the corpus: rebuild it rather than fail.
         log.warning("%s is unreadable (%s): rebuilding the BM25 index", path, exc.__class__.__name__)

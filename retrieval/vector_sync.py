@@ -26,12 +26,11 @@ import numpy as np
 
 from corpus.paper import Paper
 from corpus.store import write_atomic, write_atomic_with
+from retrieval.npz_strings import array_to_strings, strings_to_array
 from retrieval.vector_matrix import DIM, VectorMatrix
 from retrieval.vectors import ChromaVectors, ReconcileReport, record_ids, vector_digest
 
 log = logging.getLogger(__name__)
-
-_SEP = "\x1e"
 
 
 @dataclass(frozen=True)
@@ -46,8 +45,12 @@ class CachedVectors:
     records: int
 
 
+# Part of the cache's signature: a cache of another layout is ignored, not misread.
+CACHE_FORMAT = 2
+
+
 def _signature(store: ChromaVectors) -> str:
-    return json.dumps(store.signature, sort_keys=True)
+    return json.dumps({**store.signature, "cache_format": CACHE_FORMAT}, sort_keys=True)
 
 
 def save_cache(path: Path, cached: CachedVectors) -> None:
@@ -55,8 +58,8 @@ def save_cache(path: Path, cached: CachedVectors) -> None:
     m = cached.matrix
     arrays = {
         "signature": np.frombuffer(cached.signature.encode("utf-8"), dtype=np.uint8),
-        "ids": np.frombuffer(_SEP.join(cached.ids).encode("utf-8"), dtype=np.uint8),
-        "digests": np.frombuffer("".join(cached.digests).encode("ascii"), dtype=np.uint8),
+        "ids": strings_to_array(cached.ids),
+        "digests": strings_to_array(cached.digests),
         "records": np.array([cached.records], dtype=np.int64),
         "doc": m.doc, "windows": m.windows, "window_start": m.window_start,
     }
@@ -71,10 +74,8 @@ def load_cache(path: Path, signature: str) -> CachedVectors | None:
         with np.load(path, allow_pickle=False) as data:
             if bytes(data["signature"]).decode("utf-8") != signature:
                 return None
-            text = bytes(data["ids"]).decode("utf-8")
-            ids = tuple(text.split(_SEP)) if text else ()
-            flat = bytes(data["digests"]).decode("ascii")
-            digests = tuple(flat[i:i + 40] for i in range(0, len(flat), 40))
+            ids = tuple(array_to_strings(data["ids"]))
+            digests = tuple(array_to_strings(data["digests"]))
             matrix = VectorMatrix(data["doc"], data["windows"], data["window_start"])
             records = int(data["records"][0])
     except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
@@ -181,7 +182,8 @@ def _by_difference(
         for rid in record_ids(cached.ids[i], 1 + int(starts[i + 1] - starts[i]))
     ]
     store.delete(doomed)
-    complete = {p.id: current[p.id] for p in papers if p.id not in {t.id for t in todo}}
+    embedding = {p.id for p in todo}
+    complete = {p.id: current[p.id] for p in papers if p.id not in embedding}
     embedded: dict[str, np.ndarray] = {}
     if todo:
         log.info("embedding %d papers, removing the vectors of %d", len(todo), len(stale_rows))
