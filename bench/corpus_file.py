@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
 import numpy as np
 
 from corpus.clean import normalize_title
-from corpus.ingest import candidate_from_record, read_page, shipped_pages
+from corpus.ingest import read_jsonl, read_page, shipped_pages
 from corpus.paper import Paper
-from corpus.records import Candidate, not_a_paper
+from corpus.records import Candidate
 from retrieval.encoder import Encoder
 
 QUERIES = Path(__file__).resolve().parent / "queries.jsonl"
@@ -34,23 +33,20 @@ def distinct(candidates: list[Candidate]) -> list[Candidate]:
 
 
 def read_corpus(path: Path | None) -> list[Candidate]:
-    """Return the distinct papers of a JSONL(.gz) file in file order (rank = line number), or the shipped pages'."""
+    """Return the distinct papers of a JSONL(.gz) file in file order (rank = line number), or the shipped pages'.
+
+    Read as `paperscout ingest` reads it: lines that are not papers are skipped.
+    """
     if path is None:
         return distinct([c for page in shipped_pages() for c in read_page(page)])
-    opener = gzip.open if path.suffix == ".gz" else open
-    out = []
+    problems: list[str] = []
     try:
-        with opener(path, "rt", encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    record = json.loads(line)
-                    if not_a_paper(str(record.get("title") or ""), str(record.get("abstract") or "")) is None:
-                        out.append(candidate_from_record(record, "bench", number))
-    except (OSError, ValueError, EOFError) as exc:
-        raise BenchInputError(f"cannot read the corpus {path}: {exc}") from None
-    if not out:
+        candidates = read_jsonl(path, problems)
+    except (OSError, EOFError) as exc:
+        raise BenchInputError(f"cannot read the corpus {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    if not candidates:
         raise BenchInputError(f"the corpus {path} holds no papers")
-    return distinct(out)
+    return distinct(candidates)
 
 
 def write_jsonl(candidates: list[Candidate], path: Path) -> None:
@@ -111,11 +107,11 @@ class PrecomputedEncoder:
         return out
 
 
-def supplied_vectors(papers: list[Paper], matrix: np.ndarray) -> dict[str, np.ndarray]:
-    """Return paper text -> its row of `matrix`, the row being the paper's first line in the corpus file."""
+def supplied_vectors(papers: list[Paper], matrix: np.ndarray, source: str) -> dict[str, np.ndarray]:
+    """Return paper text -> its row of `matrix`, the row being the paper's first line in the corpus file `source`."""
     out = {}
     for paper in papers:
-        line = min((listing.rank for listing in paper.listings if listing.source == "bench"), default=None)
+        line = min((listing.rank for listing in paper.listings if listing.source == source), default=None)
         if line is not None and line - 1 < matrix.shape[0]:
             out[paper.text] = matrix[line - 1]
     return out

@@ -37,6 +37,7 @@ from bench.corpus_file import (
 )
 from bench.measure import python_child, run_child, timed
 from bot.datadir import DataDir
+from corpus.ingest import jsonl_source
 
 HOLD_OUT = 100
 MIN_COSINE = 0.99
@@ -93,7 +94,7 @@ def run_benchmark(corpus: Path | None, embeddings: Path | None, queries_path: Pa
         sample = random.Random(1).sample(papers, min(256, len(papers)))
         result["embed_papers_per_s"] = round(len(sample) / timed(lambda: model.encode([p.text for p in sample])), 1)
 
-        result |= _store_vectors(data_dir, papers, model, embeddings, candidates)
+        result |= _store_vectors(data_dir, papers, model, embeddings, candidates, jsonl_source(corpus) if corpus else None)
         result |= _against_rank_bm25(data_dir, papers, queries)
         del papers
 
@@ -125,14 +126,16 @@ def run_benchmark(corpus: Path | None, embeddings: Path | None, queries_path: Pa
     return result
 
 
-def _store_vectors(data_dir: DataDir, papers, model, embeddings: Path | None, candidates) -> dict:
+def _store_vectors(data_dir: DataDir, papers, model, embeddings: Path | None, candidates, source: str | None) -> dict:
     from bot.services import open_services
 
     out: dict = {}
     encoder = model
     if embeddings is not None:
         matrix = load_embeddings(embeddings, len(candidates))
-        vectors = supplied_vectors(papers, matrix)
+        if source is None:
+            raise BenchInputError("--embeddings gives the vectors of a --corpus file's lines: give --corpus too")
+        vectors = supplied_vectors(papers, matrix, source)
         lowest = check_supplied(model, papers, vectors, CHECK_SAMPLE)
         out["supplied_check_min_cosine"] = round(lowest, 4)
         if lowest < MIN_COSINE:

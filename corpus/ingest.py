@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 from dataclasses import dataclass, field
@@ -85,15 +86,36 @@ def candidate_from_record(record: Any, source: str, rank: int) -> Candidate:
     )
 
 
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+
+
+def is_jsonl(path: Path) -> bool:
+    """Return whether `path` names a JSONL file, gzipped or not."""
+    return path.name.lower().endswith(JSONL_SUFFIXES)
+
+
+def jsonl_source(path: Path) -> str:
+    """Return the source name of a JSONL file's papers: its name without suffixes ("papers.jsonl.gz" -> "papers")."""
+    name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+    return Path(name).stem
+
+
 def read_jsonl(path: Path, problems: list[str]) -> list[Candidate]:
-    """Return the candidates of a JSONL file; each bad line is added to `problems` and skipped."""
+    """Return the candidates of a JSONL file (gzipped if it ends in .gz); each bad line is added to `problems` and skipped.
+
+    Rank is the line number. Raises OSError (or EOFError, for a cut gzip stream) if the file cannot be read.
+    """
     candidates = []
-    with path.open(encoding="utf-8", errors="replace") as handle:
+    source = jsonl_source(path)
+    opened = gzip.open(path, "rt", encoding="utf-8", errors="replace") if path.name.lower().endswith(".gz") else (
+        path.open(encoding="utf-8", errors="replace")
+    )
+    with opened as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             try:
-                candidates.append(candidate_from_record(json.loads(line), path.stem, number))
+                candidates.append(candidate_from_record(json.loads(line), source, number))
             except ValueError as exc:  # json.JSONDecodeError is a ValueError too
                 problems.append(f"{path}:{number}: skipped: {exc}")
     return candidates
@@ -121,7 +143,7 @@ def ingest_paths(store: CorpusStore, paths: list[Path], now: str | None = None) 
     for path in paths:
         path = Path(path)
         try:
-            if path.suffix.lower() in {".jsonl", ".ndjson"}:
+            if is_jsonl(path):
                 before = len(report.problems)
                 candidates = read_jsonl(path, report.problems)
                 if not candidates and len(report.problems) == before:
@@ -131,8 +153,8 @@ def ingest_paths(store: CorpusStore, paths: list[Path], now: str | None = None) 
         except PageError as exc:
             report.problems.append(f"{path}: {exc}")
             continue
-        except OSError as exc:
-            report.problems.append(f"{path}: cannot read ({exc.strerror or exc})")
+        except (OSError, EOFError) as exc:
+            report.problems.append(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})")
             continue
         if candidates:
             # One transaction per file: a file is stored whole or not at all.

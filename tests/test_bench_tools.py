@@ -71,7 +71,7 @@ def test_supplied_vectors_follow_corpus_lines_and_the_model_fills_the_rest(tmp_p
     np.save(tmp_path / "vectors.npy", matrix)
     unit = load_embeddings(tmp_path / "vectors.npy", 3)
     np.testing.assert_allclose(np.linalg.norm(unit, axis=1), 1.0)
-    vectors = supplied_vectors(papers, unit)
+    vectors = supplied_vectors(papers, unit, "papers")
     assert vectors[papers[2].text].argmax() == 2
 
     class Model:

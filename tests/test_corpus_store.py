@@ -254,3 +254,20 @@ def test_each_batch_is_one_transaction(tmp_path, monkeypatch):
     with pytest.raises(sqlite3.OperationalError):
         store.add([*batch, boom])
     assert len(store) == 0 and store.revision() == 0
+
+
+def test_a_gzipped_jsonl_file_is_ingested_like_a_plain_one(tmp_path):
+    import gzip
+
+    path = tmp_path / "venue-2025.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write(json.dumps({"title": "A gzipped paper", "abstract": "We show that compressed files are read like plain ones."}) + "\n")
+        handle.write("not json\n")
+    store = open_corpus(tmp_path / "corpus.sqlite3", seed=False)
+    report = ingest_paths(store, [path])
+    assert [p.title for p in store.papers()] == ["A gzipped paper"]
+    assert store.papers()[0].listings[0].source == "venue-2025"
+    assert any("venue-2025.jsonl.gz:2" in problem for problem in report.problems)
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(path.read_bytes()[:20])
+    assert any("cannot read" in problem for problem in ingest_paths(store, [cut]).problems)
