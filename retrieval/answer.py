@@ -85,20 +85,13 @@ def candidate_sentences(abstract: str, weights: AnswerWeights = DEFAULT_WEIGHTS)
     return kept or list(enumerate(sentences))
 
 
-def rarest_idf(idf: Mapping[str, float]) -> float:
-    """Return the largest idf: what a query word the corpus never uses weighs."""
-    # The index's own view knows it without walking 300k terms.
-    known = getattr(idf, "max", None)
-    return known() if callable(known) else max(idf.values(), default=1.0)
-
-
 def lexical_overlap(query_terms: Sequence[str], sentence: str, idf: Mapping[str, float], unknown: float | None = None) -> float:
     """Return the share of the query's idf mass whose terms occur in `sentence` (0..1)."""
     unique = list(dict.fromkeys(query_terms))
     if not unique:
         return 0.0
     # A query word the corpus never uses weighs like its rarest known word.
-    unknown = rarest_idf(idf) if unknown is None else unknown
+    unknown = max(idf.values(), default=1.0) if unknown is None else unknown
     weight = {t: idf.get(t, unknown) for t in unique}
     total = sum(weight.values())
     if total <= 0:
@@ -156,7 +149,8 @@ def answer_quotes(
     vectors = encoder.encode([query, *texts])
     cosines = vectors[1:] @ vectors[0]
     query_terms = list(dict.fromkeys(tokenize(query)))
-    unknown = rarest_idf(idf)
+    # A question word the corpus never uses weighs like its rarest known word.
+    unknown = max(idf.values(), default=1.0)
     quotes: list[Quote] = []
     start = 0
     for number, (paper, cands) in enumerate(zip(papers, per_paper), start=1):

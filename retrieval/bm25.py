@@ -138,10 +138,9 @@ class IdfView(Mapping):
     def __len__(self) -> int:
         return len(self._index.scorer.postings)
 
-    def max(self, default: float = 1.0) -> float:
-        """Return the largest idf (that of the rarest term), or `default` for an empty index."""
-        idf = self._index.scorer.idf
-        return float(idf.max()) if idf.size else default
+    def values(self) -> list[float]:  # type: ignore[override]
+        """Return every idf, in iteration order, straight from the array (not one look-up per term)."""
+        return self._index.scorer.idf.tolist()
 
 
 class BM25Index:

@@ -66,7 +66,7 @@ class HybridRetriever:
         self._filters = FilterIndex(papers)
         self._by_arxiv = {p.arxiv_id: p for p in reversed(papers) if p.arxiv_id}
         # A query word the corpus never uses weighs like the rarest word it does use.
-        self._unknown_idf = self.bm25.idf.max()
+        self._unknown_idf = max(self.bm25.idf.values(), default=1.0)
 
     # Built on first use: a process that only updates the index (`paperscout ingest`) never
     # needs them, and at 87k papers they cost a second. Two threads racing build the same.
