@@ -93,8 +93,11 @@ class BM25Scorer:
         Computed on first use by an index scored with `precomputed`: at 87k papers it halves
         the time of a long question's BM25 (1.9 ms), for 56 MB.
         """
-        tf = self.postings.tfs.astype(np.float64)
-        return tf * (self.params.k1 + 1) / (tf + self._norm[self.postings.docs])
+        return self._saturation(self.postings.tfs, self.postings.docs)
+
+    def _saturation(self, tfs: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        tf = tfs.astype(np.float64)
+        return tf * (self.params.k1 + 1) / (tf + self._norm[docs])
 
     def add_scores(self, scores: np.ndarray, key: int, *, precomputed: bool = False) -> bool:
         """Add one key's BM25 contribution to `scores`; return whether any document has the key."""
@@ -106,9 +109,7 @@ class BM25Scorer:
             lo, hi = int(self.postings.starts[slot]), int(self.postings.starts[slot + 1])
             scores[ids] += self.idf[slot] * self._saturated[lo:hi]
             return True
-        tf = tfs.astype(np.float64)
-        k1 = self.params.k1
-        scores[ids] += self.idf[slot] * (tf * (k1 + 1) / (tf + self._norm[ids]))
+        scores[ids] += self.idf[slot] * self._saturation(tfs, ids)
         return True
 
     def scores(self, keys: list[int], *, precomputed: bool = False) -> np.ndarray:

@@ -128,9 +128,10 @@ class HybridRetriever:
 
     # --- scoring --------------------------------------------------------------------------
 
-    def _dense(self, rows: np.ndarray, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _dense(self, rows: np.ndarray, qvec: np.ndarray, doc: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Return (combined dense score, best cosine of doc and windows) of papers `rows`."""
-        doc = self.vectors.doc[rows] @ qvec
+        if doc is None:
+            doc = self.vectors.doc[rows] @ qvec
         best = doc.copy()
         starts = self.vectors.window_start
         if self.vectors.windows.shape[0]:
@@ -206,7 +207,8 @@ class HybridRetriever:
             scale = top_stats(dense[in_pool], c.norm_depth)
             return np.where(ok, lexical + (1 - c.bm25_weight) * standardize(dense, scale, c.norm_floor), -np.inf)
 
-        plain_dense, best = self._dense(rows, qvec)
+        # The exact doc cosines of the rows are known already unless the reduced pass picked them.
+        plain_dense, best = self._dense(rows, qvec, cosine[rows] if self._reduced is None else None)
         dense = plain_dense
         fused = fuse(dense)
         if feedback:
