@@ -6,16 +6,20 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test install bench eval clean
 
+# Each slow step says what it is doing first: a quiet pip looks hung for minutes.
 $(BIN)/python:
+	@echo "Creating the virtual environment $(VENV) (first run only)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 # torch is pinned to the CPU build first: left to the resolver, a plain `torch` pulls a
 # multi-GB CUDA build.
 $(STAMP): pyproject.toml | $(BIN)/python
+	@echo "Installing PaperScout's dependencies into $(VENV) (first run only, or after pyproject.toml changes; a few minutes)..."
 	$(BIN)/pip install --quiet "torch==2.13.0"
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(STAMP)
+	@echo "Dependencies installed."
 
 install: $(STAMP)
 

@@ -38,8 +38,13 @@ def open_store(data_dir: DataDir, *, readonly: bool = False) -> CorpusStore:
     return open_corpus(data_dir.corpus, legacy_json=data_dir.legacy_corpus, readonly=readonly)
 
 
+def _say(text: str) -> None:
+    """Tell the operator what a slow step is doing (stderr: stdout may be a command's result)."""
+    print(text, file=sys.stderr, flush=True)
+
+
 def _say_waiting() -> None:
-    print("waiting for another PaperScout process that is writing the vectors...", file=sys.stderr, flush=True)
+    _say("waiting for another PaperScout process that is writing the vectors...")
 
 
 def build_index(
@@ -91,8 +96,16 @@ def open_services(
     A caller that already holds the corpus store (after an ingest) passes it as `store`.
     """
     encoder = encoder or MiniLMEncoder()
+    # With `progress`, each slow first-run step is announced: a first start otherwise looks hung for minutes.
+    seeding = progress and store is None and not data_dir.corpus.exists() and not data_dir.legacy_corpus.exists()
+    if seeding:
+        _say("Building the corpus from the shipped paper pages (first run only)...")
     store = store if store is not None else open_store(data_dir)
+    if seeding:
+        _say(f"Corpus built: {len(store)} papers.")
     retriever, report, revision = build_index(data_dir, store, encoder, progress=progress, lock_wait=lock_wait)
+    if progress and (seeding or report.embedded):
+        _say(f"Ready: {len(retriever)} papers searchable.")
     return Services(data_dir, store, retriever, encoder, report, revision)
 
 

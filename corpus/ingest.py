@@ -83,6 +83,8 @@ def candidate_from_record(record: Any, source: str, rank: int) -> Candidate:
         upvotes=_as_int(record.get("upvotes")),
         github_repo=repo if isinstance(repo, str) and repo.startswith("http") else None,
         github_stars=_as_int(record.get("github_stars", record.get("githubStars"))),
+        # The Candidate keeps it only if it is an http(s) URL.
+        thumbnail=record.get("thumbnail"),
     )
 
 

@@ -29,7 +29,8 @@ class Paper:
 
     `title` and `abstract` are kept verbatim as parsed (evaluation files key on the parsed
     title); `text` is the cleaned "title. abstract" used for indexing and `clean_abstract`
-    the cleaned abstract used for display.
+    the cleaned abstract used for display. `thumbnail` is an http(s) image URL from a source
+    that offers one (the HF daily papers feed), None otherwise.
     """
 
     id: str
@@ -46,6 +47,7 @@ class Paper:
     upvotes: int | None = None
     github_repo: str | None = None
     github_stars: int | None = None
+    thumbnail: str | None = None
 
     @property
     def text(self) -> str:

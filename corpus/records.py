@@ -28,10 +28,13 @@ class Candidate:
     upvotes: int | None = None
     github_repo: str | None = None
     github_stars: int | None = None
+    thumbnail: str | None = None
 
     def __post_init__(self) -> None:
         # Every source spells ids differently (URLs, "v7" suffixes): match on the bare id.
         object.__setattr__(self, "arxiv_id", normalize_arxiv_id(self.arxiv_id))
+        # Checked here, once for every source: a card shows this URL as an image.
+        object.__setattr__(self, "thumbnail", web_url(self.thumbnail))
 
 
 # An abstract of fewer words is not an abstract ("TBD", "See the paper."): such a record is not ingested.
@@ -59,6 +62,29 @@ def normalize_arxiv_id(raw: str | None) -> str | None:
     text = re.sub(r"^arxiv:", "", text, flags=re.I).removesuffix(".pdf")
     match = _ARXIV_RE.fullmatch(text)
     return match.group(1) if match else None
+
+
+# Longer URLs are not images anyone meant to show; the cap also keeps a hostile feed from bloating rows.
+MAX_URL_CHARS = 2048
+_URL_JUNK = re.compile(r"[\s\x00-\x1f\x7f-\x9f<>\"]")
+
+
+def web_url(raw: object) -> str | None:
+    """Return `raw` if it is an absolute http(s) URL with a host and nothing odd in it, else None."""
+    if not isinstance(raw, str):
+        return None
+    url = raw.strip()
+    if not url or len(url) > MAX_URL_CHARS or _URL_JUNK.search(url):
+        return None
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # e.g. a bracketed host that is not an IPv6 address
+        return None
+    # javascript:, data: and file: URLs, and "https:///path", are not links to show anyone.
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    return url
 
 
 def paper_id_for(title: str) -> str:
@@ -106,6 +132,7 @@ def new_paper(candidate: Candidate, paper_id: str, now: str) -> Paper:
         upvotes=candidate.upvotes,
         github_repo=candidate.github_repo,
         github_stars=candidate.github_stars,
+        thumbnail=candidate.thumbnail,
     )
 
 
@@ -128,6 +155,8 @@ def merge(paper: Paper, candidate: Candidate) -> Paper:
         upvotes=candidate.upvotes if candidate.upvotes is not None else paper.upvotes,
         github_repo=github_repo,
         github_stars=candidate.github_stars if candidate.github_stars is not None else paper.github_stars,
+        # Like popularity, the newest picture wins; a source without one keeps the one we have.
+        thumbnail=candidate.thumbnail or paper.thumbnail,
     )
     if (updated.arxiv_id, updated.github_repo, updated.abstract) != (paper.arxiv_id, paper.github_repo, paper.abstract):
         updated = dataclasses.replace(updated, links=_links_for(updated.title, abstract, arxiv_id, github_repo))

@@ -13,7 +13,7 @@ from corpus.store import CorpusError
 
 COLUMNS = (
     "id, title, abstract, clean_title, clean_abstract, ingested_at, arxiv_id, authors, published, "
-    "upvotes, github_repo, github_stars, links"
+    "upvotes, github_repo, github_stars, links, thumbnail"
 )
 # How long a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT_S = 60.0
@@ -24,7 +24,7 @@ def row_values(paper: Paper) -> tuple:
     return (
         paper.id, paper.title, paper.abstract, paper.clean_title, paper.clean_abstract, paper.ingested_at,
         paper.arxiv_id, json.dumps(list(paper.authors)), paper.published, paper.upvotes, paper.github_repo,
-        paper.github_stars, json.dumps([asdict(link) for link in paper.links]),
+        paper.github_stars, json.dumps([asdict(link) for link in paper.links]), paper.thumbnail,
     )
 
 
@@ -35,7 +35,7 @@ def paper_from_row(row: tuple, listings: tuple[Listing, ...]) -> Paper:
     return Paper(
         id=row[0], title=row[1], abstract=row[2], clean_title=row[3], clean_abstract=row[4], ingested_at=row[5],
         arxiv_id=row[6], authors=() if row[7] == "[]" else tuple(json.loads(row[7])), published=row[8],
-        upvotes=row[9], github_repo=row[10], github_stars=row[11], links=links, listings=listings,
+        upvotes=row[9], github_repo=row[10], github_stars=row[11], links=links, listings=listings, thumbnail=row[13],
     )
 
 

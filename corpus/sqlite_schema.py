@@ -62,5 +62,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         "INSERT INTO meta (key, value) VALUES ('revision', '0')",
     ),
+    (
+        # A picture a source offers for the paper (HF daily papers); NULL where none is known,
+        # which is every paper stored before this column existed.
+        "ALTER TABLE papers ADD COLUMN thumbnail TEXT",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -167,7 +167,7 @@ class SqliteCorpusStore:
     def _insert(self, conn: sqlite3.Connection, paper: Paper) -> None:
         conn.execute(
             f"INSERT INTO papers ({COLUMNS}, title_key, content_digest, changed_at_revision) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT CAST(value AS INTEGER) + 1 FROM meta WHERE key = 'revision'))",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT CAST(value AS INTEGER) + 1 FROM meta WHERE key = 'revision'))",
             (*row_values(paper), normalize_title(paper.title), paper.content_digest),
         )
         self._put_listings(conn, paper)

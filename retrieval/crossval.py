@@ -78,7 +78,9 @@ def ablations(base: FusionConfig) -> dict[str, FusionConfig]:
     return {
         "default": base,
         "no feedback": dataclasses.replace(base, feedback_weight=0.0),
+        "feedback for all": dataclasses.replace(base, feedback_max_terms=0),
         "no second stage": dataclasses.replace(base, anchor_weight=0.0),
+        "second stage always": dataclasses.replace(base, anchor_needs_agreement=False),
         "no agreed-first": dataclasses.replace(base, keep_agreed_first=False),
         "no phrase index": dataclasses.replace(base, phrase_weight=0.0),
     }

@@ -58,44 +58,135 @@ def mrr_at(ranked: list[str], grades: dict[str, int], min_grade: int, k: int = C
     return 0.0
 
 
+class JudgmentsError(ValueError):
+    """A judged query file or BEIR directory that cannot be used; the message names the file (and line) and why."""
+
+
+@dataclass(frozen=True)
+class TitleJudged:
+    """A judged query as a file states it: relevance grades keyed by paper title."""
+
+    id: str
+    type: str
+    query: str
+    grades: dict[str, int]
+
+
+def _text_of(path: Path) -> str:
+    """Return a file's text, or raise JudgmentsError naming it."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise JudgmentsError(f"{path}: cannot read it ({exc.strerror or exc.__class__.__name__})") from None
+    except UnicodeDecodeError:
+        raise JudgmentsError(f"{path}: not UTF-8 text") from None
+
+
+def _grade(value: object, what: str) -> int:
+    """Return a relevance grade as an int; bools and fractions are mistakes, not grades."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(f"{what} must be a whole number, not {value!r}")
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{what} must be a whole number, not {value!r}") from None
+
+
+def _title_judged(item: object, number: int) -> TitleJudged:
+    if not isinstance(item, dict):
+        raise ValueError("expected a JSON object")
+    query = item.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise ValueError("missing or empty 'query'")
+    relevant = item.get("relevant", {})
+    if not isinstance(relevant, dict):
+        raise ValueError("'relevant' must map paper titles to grades")
+    grades = {str(title): _grade(grade, f"the grade of {title!r}") for title, grade in relevant.items()}
+    return TitleJudged(str(item.get("id", number)), str(item.get("type", "query")), query, grades)
+
+
+def read_judged_titles(path: Path) -> list[TitleJudged]:
+    """Read a query file keyed by paper title (one JSON object a line); raise JudgmentsError with file:line on bad input.
+
+    Read before any index is opened: a wrong path should cost a second, not an index build.
+    """
+    path = Path(path)
+    items = []
+    for number, line in enumerate(_text_of(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append(_title_judged(json.loads(line), number))
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError too
+            raise JudgmentsError(f"{path}:{number}: not a judged query ({exc})") from None
+    if not items:
+        raise JudgmentsError(f"{path}: no judged queries in it")
+    return items
+
+
+def resolve_titles(items: list[TitleJudged], retriever: HybridRetriever) -> tuple[list[Judged], list[str]]:
+    """Return the queries with grades keyed by paper id, and the judged titles not in the corpus."""
+    queries, unknown = [], []
+    for item in items:
+        grades = {}
+        for title, grade in item.grades.items():
+            paper = retriever.find_title(title)
+            if paper is None:
+                unknown.append(title)
+            else:
+                grades[paper.id] = grade
+        queries.append(Judged(item.id, item.type, item.query, grades))
+    return queries, unknown
+
+
 def load_judged_titles(path: Path, retriever: HybridRetriever) -> tuple[list[Judged], list[str]]:
     """Read a query file keyed by paper title; return queries and titles not in the corpus."""
-    queries, unknown = [], []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+    return resolve_titles(read_judged_titles(path), retriever)
+
+
+def _json_lines(path: Path, required: tuple[str, ...]) -> list[dict]:
+    """Return the JSON objects of a JSONL file, each holding the `required` keys; raise JudgmentsError with file:line."""
+    items = []
+    for number, line in enumerate(_text_of(path).splitlines(), start=1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
-            grades = {}
-            for title, grade in item.get("relevant", {}).items():
-                paper = retriever.find_title(title)
-                if paper is None:
-                    unknown.append(title)
-                else:
-                    grades[paper.id] = int(grade)
-            queries.append(Judged(str(item.get("id", number)), item.get("type", "query"), item["query"], grades))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{number}: not a judged query ({exc})") from exc
-    return queries, unknown
+        except ValueError as exc:
+            raise JudgmentsError(f"{path}:{number}: not JSON ({exc})") from None
+        if not isinstance(item, dict):
+            raise JudgmentsError(f"{path}:{number}: expected a JSON object")
+        missing = [key for key in required if key not in item]
+        if missing:
+            raise JudgmentsError(f"{path}:{number}: missing {', '.join(repr(k) for k in missing)}")
+        items.append(item)
+    return items
 
 
 def load_beir(directory: Path) -> tuple[list[dict], list[Judged]]:
-    """Read a BEIR directory: corpus.jsonl, queries.jsonl and qrels/test.tsv."""
+    """Read a BEIR directory: corpus.jsonl, queries.jsonl and qrels/test.tsv; raise JudgmentsError naming what is wrong."""
     directory = Path(directory)
-    corpus = [json.loads(line) for line in (directory / "corpus.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not directory.is_dir():
+        raise JudgmentsError(f"{directory}: not a directory (a BEIR directory holds corpus.jsonl, queries.jsonl and qrels/test.tsv)")
+    corpus = _json_lines(directory / "corpus.jsonl", ("_id",))
+    if not corpus:
+        raise JudgmentsError(f"{directory / 'corpus.jsonl'}: no documents in it")
     texts, types = {}, {}
-    for line in (directory / "queries.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            item = json.loads(line)
-            texts[str(item["_id"])] = item["text"]
-            types[str(item["_id"])] = str(item.get("type", "beir"))
+    for item in _json_lines(directory / "queries.jsonl", ("_id", "text")):
+        texts[str(item["_id"])] = str(item["text"])
+        types[str(item["_id"])] = str(item.get("type", "beir"))
     grades: dict[str, dict[str, int]] = defaultdict(dict)
-    with (directory / "qrels" / "test.tsv").open(encoding="utf-8") as handle:
-        for row in csv.reader(handle, delimiter="\t"):
-            if len(row) < 3 or row[0] in {"query-id", "query_id", "qid"}:
-                continue
-            grades[row[0]][row[1]] = int(row[2])
+    qrels = directory / "qrels" / "test.tsv"
+    for number, row in enumerate(csv.reader(_text_of(qrels).splitlines(), delimiter="\t"), start=1):
+        if len(row) < 3 or row[0] in {"query-id", "query_id", "qid"}:
+            continue
+        try:
+            grades[row[0]][row[1]] = _grade(row[2], "the grade")
+        except ValueError as exc:
+            raise JudgmentsError(f"{qrels}:{number}: {exc}") from None
     judged = [Judged(qid, types[qid], texts[qid], dict(g)) for qid, g in grades.items() if qid in texts]
+    # Queries typed "negative" have no judgments by design (nothing in the corpus answers them).
+    judged += [Judged(qid, kind, texts[qid]) for qid, kind in types.items() if kind == "negative" and qid not in grades]
     return corpus, judged
 
 

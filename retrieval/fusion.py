@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrieval.types import MatchStrength
+
 
 @dataclass(frozen=True)
 class FusionConfig:
@@ -24,21 +26,35 @@ class FusionConfig:
     # Relevance feedback: query vector + feedback_weight * mean of the top `feedback_docs`.
     feedback_weight: float = 0.5
     feedback_docs: int = 3
+    # Feedback only for queries of at most this many distinct terms (0: every query). A short
+    # query's vector says little and its top three fill it in (dev known items +0.023); a long
+    # one already says what it means, and the top three's centroid pulled long queries off
+    # their paper on the mechanical check (README, "Quality").
+    feedback_max_terms: int = 6
     # Second stage: the top `rerank_depth` are reordered by fused score plus `anchor_weight`
     # times their cosine to the top paper, both standardized within that top (see `anchor_rerank`).
     anchor_weight: float = 0.5
     rerank_depth: int = 30
-    # When BM25 and dense alone rank the same paper first, it stays first (see hybrid._agreed_first).
+    # The second stage only when the first pass is sure of its first paper: BM25 alone and
+    # dense alone rank it first. Otherwise the anchor may be wrong, and pulling its
+    # neighbours up pushes the right paper down (mechanical check: +0.001 on both seeds,
+    # no query type worse; dev within noise, README "Quality").
+    anchor_needs_agreement: bool = True
+    # When BM25 and dense alone rank the same paper first, it stays first (see hybrid._score).
     keep_agreed_first: bool = True
     title_repeats: int = 2
     # Papers scored in full per query: the top `candidates` of each list (BM25, phrases, doc
     # cosine). Only they get window vectors, feedback and fusion; at 440 papers that is all of
     # them, at 87k it keeps a query to a few milliseconds past encoding (see BENCHMARKS.md).
     candidates: int = 300
-    # Weak-match flag: weak when best cosine + lexical_weight * lexical strength is below
-    # the threshold (see `_is_weak`).
+    # Weak-match flag: weak when the match strength's combined score (see MatchStrength) is
+    # below the threshold; the rule is fitted on the mechanical weak check (see README, "Quality").
     weak_lexical_weight: float = 0.25
     weak_threshold: float = 0.555
+
+    def is_weak(self, strength: MatchStrength) -> bool:
+        """Return whether results this strong should be called "nothing close"."""
+        return strength.combined(self.weak_lexical_weight) < self.weak_threshold
 
 
 def top_stats(scores: np.ndarray, depth: int) -> tuple[float, float]:

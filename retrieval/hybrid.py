@@ -17,30 +17,30 @@ from retrieval.fusion import FusionConfig, anchor_rerank, standardize, top_rows,
 from retrieval.lexical import LexicalIndex
 from retrieval.prefilter import FROM_PAPERS as PREFILTER_FROM
 from retrieval.prefilter import ReducedVectors, reduce_vectors
-from retrieval.query import clean_query
+from retrieval.query import MAX_RESULTS, clamp_count, clean_query, join_notes
 from retrieval.snippets import TermsHeld, best_sentence, matched_words, terms_held
 from retrieval.tokenize import tokenize
-from retrieval.types import Hit, QueryError, SearchResult
+from retrieval.types import Hit, MatchStrength, QueryError, SearchResult
 from retrieval.vector_matrix import VectorMatrix
 
 log = logging.getLogger(__name__)
 
 
-def _agreed_first(fused: np.ndarray, lexical: np.ndarray, dense: np.ndarray) -> np.ndarray:
-    """Return `fused` with the paper that BM25 and dense both rank first put first.
-
-    When the two signals agree, nothing later (feedback, the second stage, the fusion's
-    scales) has better evidence; the dev set and the mechanical check had known items both
-    ranked first and the fusion second.
-    """
+def _agreed_row(fused: np.ndarray, lexical: np.ndarray, dense: np.ndarray) -> int | None:
+    """Return the position of the paper BM25 and dense alone both rank first (among papers `fused` allows), if any."""
     finite = np.isfinite(fused)
     if not finite.any():
-        return fused
+        return None
     agreed = int(np.argmax(np.where(finite, lexical, -np.inf)))
     if lexical[agreed] <= 0 or agreed != int(np.argmax(np.where(finite, dense, -np.inf))):
-        return fused
+        return None
+    return agreed
+
+
+def _put_first(fused: np.ndarray, row: int) -> np.ndarray:
+    """Return `fused` with position `row` scored just above the best."""
     out = fused.copy()
-    out[agreed] = float(fused[finite].max()) + 1e-6
+    out[row] = float(fused[np.isfinite(fused)].max()) + 1e-6
     return out
 
 
@@ -212,15 +212,21 @@ class HybridRetriever:
         dense = plain_dense
         fused = fuse(dense)
         if feedback:
-            if c.feedback_weight > 0 and len(self.papers) > c.feedback_docs:
+            short = not c.feedback_max_terms or len(set(terms)) <= c.feedback_max_terms
+            if c.feedback_weight > 0 and len(self.papers) > c.feedback_docs and short:
                 top = rows[np.argsort(-fused, kind="stable")[: c.feedback_docs]]
                 expanded = qvec + c.feedback_weight * self.vectors.doc[top].mean(axis=0)
                 expanded /= np.linalg.norm(expanded) or 1.0
                 dense, _ = self._dense(rows, expanded)
                 fused = fuse(dense)
-            fused = anchor_rerank(fused, self.vectors.doc[rows], c.rerank_depth, c.anchor_weight)
-            if c.keep_agreed_first:
-                fused = _agreed_first(fused, bm25[rows], plain_dense)
+            # When BM25 alone and dense alone rank the same paper first, nothing later has
+            # better evidence: it stays first (the dev set and the mechanical check had known
+            # items both ranked first and the fusion second).
+            agreed = _agreed_row(fused, bm25[rows], plain_dense)
+            if agreed is not None and c.keep_agreed_first:
+                fused = _put_first(fused, agreed)
+            if agreed is not None or not c.anchor_needs_agreement:
+                fused = anchor_rerank(fused, self.vectors.doc[rows], c.rerank_depth, c.anchor_weight)
         cosine = cosine.copy()
         cosine[rows] = best
         return {
@@ -235,19 +241,16 @@ class HybridRetriever:
         out[rows] = values
         return out
 
-    def _is_weak(self, cosine: np.ndarray, found: TermsHeld, order: np.ndarray) -> bool:
-        """Return whether the best results are too far from the query to be called matches.
+    def match_strength(self, query: str) -> MatchStrength:
+        """Return how strongly the best results for `query` match it (what the weak flag decides on)."""
+        s = self.score_all(query)
+        order = self._ranked(s)
+        return self._strength(s, terms_held(self.bm25, query, s["terms"], order[:5]), order)
 
-        Semantic strength is the best cosine among the top five; lexical strength is the
-        largest share of the query's idf mass that one of them matches. Neither alone
-        separates "nothing close" from a paraphrase (no shared words) or a known item
-        named by a rare acronym (low cosine), but their sum does.
-        """
-        c = self.config
+    def _strength(self, s: dict, found: TermsHeld, order: np.ndarray) -> MatchStrength:
         top = order[:5]
-        sem = float(cosine[top].max()) if top.size else 0.0
-        lex = self._lexical_strength(found, top)
-        return sem + c.weak_lexical_weight * lex < c.weak_threshold
+        semantic = float(s["cosine"][top].max()) if top.size else 0.0
+        return MatchStrength(semantic, self._lexical_strength(found, top))
 
     def _lexical_strength(self, found: TermsHeld, rows: np.ndarray) -> float:
         """Return the largest share of the query's idf mass that one of `rows` holds."""
@@ -262,7 +265,8 @@ class HybridRetriever:
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> SearchResult:
         """Return the top `k` papers for `query` that pass `filters`; raise QueryError for unsearchable input."""
         text, note = clean_query(query)
-        k = max(1, min(int(k), 100))
+        k, k_note = clamp_count(k, 1, MAX_RESULTS)
+        note = join_notes(note, k_note)
         if not self.papers:
             return SearchResult(query=text, hits=(), weak=True, note="The corpus is empty.")
         allowed, matching, undated = None, None, 0
@@ -274,7 +278,7 @@ class HybridRetriever:
         s = self.score_all(text, allowed)
         order = self._ranked(s)
         found = terms_held(self.bm25, text, s["terms"], np.union1d(order[:k], order[:5]))
-        weak = self._is_weak(s["cosine"], found, order)
+        weak = self.config.is_weak(self._strength(s, found, order))
         hits = tuple(self._hit(int(r), rank, s, found) for rank, r in enumerate(order[:k], start=1))
         return SearchResult(query=text, hits=hits, weak=weak, note=note, matching=matching, undated=undated)
 

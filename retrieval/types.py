@@ -40,6 +40,24 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class MatchStrength:
+    """How strongly a query's best results match it: what the weak-match flag decides on.
+
+    semantic: the best cosine (doc or window) among the top five;
+    lexical: the largest share of the query's idf mass one of the top five holds.
+    Neither alone separates "nothing close" from a paraphrase (no shared words) or a known
+    item named by a rare acronym (low cosine), but a weighted sum does.
+    """
+
+    semantic: float
+    lexical: float
+
+    def combined(self, lexical_weight: float) -> float:
+        """Return semantic + lexical_weight * lexical."""
+        return self.semantic + lexical_weight * self.lexical
+
+
+@dataclass(frozen=True)
 class SearchResult:
     """A ranked list of hits; `weak` says the corpus holds nothing close to the query."""
 

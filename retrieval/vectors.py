@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ import numpy as np
 from corpus.failpoints import crash_point
 from corpus.paper import Paper
 from retrieval.encoder import Encoder
+from retrieval.progress import ProgressBar
 from retrieval.sentences import STRIDE, WINDOW, windows
 from retrieval.vector_matrix import VectorMatrix
 
@@ -272,10 +274,9 @@ class ChromaVectors:
         on_indexed: Callable[[dict[str, str]], None] | None,
     ) -> dict[str, np.ndarray]:
         """Embed and write (paper, texts, digest) items chunk by chunk; return each paper's vectors."""
-        from tqdm import tqdm
-
         out: dict[str, np.ndarray] = {}
-        with tqdm(total=len(todo), desc="Embedding papers", unit="paper", disable=not progress, dynamic_ncols=True) as bar:
+        # stderr: stdout may be a command's result (JSON) that a script reads.
+        with ProgressBar("Embedding papers", len(todo), "papers", sys.stderr if progress else None) as bar:
             for start in range(0, len(todo), CHUNK):
                 chunk = todo[start:start + CHUNK]
                 flat = [(paper, i, text, digest) for paper, texts, digest in chunk for i, text in enumerate(texts)]
@@ -299,7 +300,7 @@ class ChromaVectors:
                 complete.update(written)
                 if on_indexed is not None:
                     on_indexed(written)
-                bar.update(len(chunk))
+                bar.advance(len(chunk))
         return out
 
     def fetch(self, papers: Sequence[Paper]) -> dict[str, np.ndarray]:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -41,6 +45,100 @@ def test_search_json_has_the_documented_fields(data_dir, capsys):
     assert {"id", "title", "score", "why", "weak"} <= set(hits[0])
     assert main(["search", "   "]) == 2
     assert "search" in capsys.readouterr().err.lower()
+
+
+def test_search_says_when_it_brings_k_into_range(data_dir, capsys):
+    capsys.readouterr()
+    assert main(["search", "implicit differentiation", "-k", "0"]) == 0
+    out = capsys.readouterr().out
+    note = "(You asked for 0 results; showing 1, the fewest allowed (1-100).)"
+    assert note in out
+    assert out.index(note) < out.index("Efficient and Modular Implicit Differentiation")
+
+    assert main(["search", "implicit differentiation", "-k", "500", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert len(json.loads(captured.out)) == 100
+    assert captured.err.splitlines() == [
+        "paperscout search: You asked for 500 results; showing 100, the most allowed (1-100)."
+    ]
+
+    assert main(["search", "implicit differentiation", "-k", "3", "--json"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def _eval_refused(capsys, *args: str) -> str:
+    """Run `paperscout eval ARGS`, expect exit status 2 and one line on stderr; return that line."""
+    capsys.readouterr()
+    assert main(["eval", *args]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("paperscout eval: ")
+    return lines[0]
+
+
+def test_eval_names_a_missing_or_malformed_query_file_in_one_line(tmp_path, capsys, monkeypatch):
+    data = tmp_path / "data"
+    monkeypatch.setenv("PAPERSCOUT_DATA_DIR", str(data))
+    missing = tmp_path / "missing.jsonl"
+    assert _eval_refused(capsys, str(missing)) == f"paperscout eval: {missing}: cannot read it (No such file or directory)"
+    assert "cannot read it" in _eval_refused(capsys, str(tmp_path))  # a directory is no query file
+
+    good = json.dumps({"query": "implicit differentiation", "relevant": {"Efficient and Modular Implicit Differentiation": 3}})
+    path = tmp_path / "judged.jsonl"
+    for line, reason in [
+        ("{oops", "not a judged query"),
+        ("[1, 2]", "expected a JSON object"),
+        (json.dumps({"relevant": {}}), "missing or empty 'query'"),
+        (json.dumps({"query": "q", "relevant": ["a title"]}), "'relevant' must map paper titles to grades"),
+        (json.dumps({"query": "q", "relevant": {"A title": "high"}}), "must be a whole number"),
+    ]:
+        path.write_text(good + "\n\n" + line + "\n", encoding="utf-8")
+        refused = _eval_refused(capsys, str(path))
+        assert refused.startswith(f"paperscout eval: {path}:3: ") and reason in refused
+    path.write_text("\n", encoding="utf-8")
+    assert _eval_refused(capsys, str(path)) == f"paperscout eval: {path}: no judged queries in it"
+    path.write_bytes(b"\xff\xfe not text")
+    assert _eval_refused(capsys, str(path)) == f"paperscout eval: {path}: not UTF-8 text"
+
+    assert _eval_refused(capsys, "--generated", str(missing)) == f"paperscout eval: {missing}: not a file"
+    # The file is read before anything is opened: no index was built for any of these.
+    assert not data.exists()
+
+
+def test_eval_names_what_is_wrong_with_a_beir_directory(tmp_path, capsys):
+    beir = tmp_path / "beir"
+    assert "not a directory" in _eval_refused(capsys, "--beir", str(beir))
+    beir.mkdir()
+    refused = _eval_refused(capsys, "--beir", str(beir))
+    assert refused == f"paperscout eval: {beir / 'corpus.jsonl'}: cannot read it (No such file or directory)"
+
+    (beir / "corpus.jsonl").write_text('{"_id": "d1", "title": "A", "text": "B"}\n{"title": "no id"}\n', encoding="utf-8")
+    assert _eval_refused(capsys, "--beir", str(beir)) == f"paperscout eval: {beir / 'corpus.jsonl'}:2: missing '_id'"
+    (beir / "corpus.jsonl").write_text('{"_id": "d1", "title": "A", "text": "B"}\n', encoding="utf-8")
+    (beir / "queries.jsonl").write_text('{"_id": "q1", "text": "a query"}\n{"_id": "q2"\n', encoding="utf-8")
+    assert _eval_refused(capsys, "--beir", str(beir)).startswith(f"paperscout eval: {beir / 'queries.jsonl'}:2: not JSON")
+    (beir / "queries.jsonl").write_text('{"_id": "q1", "text": "a query"}\n', encoding="utf-8")
+    assert "qrels" in _eval_refused(capsys, "--beir", str(beir))
+    (beir / "qrels").mkdir()
+    (beir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\tvery\n", encoding="utf-8")
+    refused = _eval_refused(capsys, "--beir", str(beir))
+    assert refused.startswith(f"paperscout eval: {beir / 'qrels' / 'test.tsv'}:2: ") and "whole number" in refused
+
+
+def test_the_installed_command_refuses_a_missing_file_with_status_2_and_no_traceback(tmp_path):
+    command = Path(sys.executable).with_name("paperscout")
+    if not command.exists():
+        pytest.skip("the paperscout command is not installed beside this Python")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "PAPERSCOUT_"))}
+    missing = tmp_path / "missing.jsonl"
+    # cwd is a fresh directory so no developer's .env or data dir is used.
+    done = subprocess.run(
+        [str(command), "eval", str(missing)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"paperscout eval: {missing}: cannot read it (No such file or directory)"]
+    assert not (tmp_path / "data").exists()
 
 
 def test_ingest_jsonl_reports_bad_lines_and_is_idempotent(data_dir, tmp_path, capsys):

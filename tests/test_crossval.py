@@ -34,3 +34,40 @@ def test_a_variant_that_only_wins_where_it_was_chosen_does_not_look_better_held_
     assert lucky.mean() > base.mean()
     result = cross_validate({"base": base, "lucky": lucky}, folds=5)
     assert result.mean < base.mean()
+
+
+def _labelled(semantic, lexical, negative):
+    from retrieval.weak_rule import Labelled
+
+    return Labelled(np.array(semantic, dtype=float), np.array(lexical, dtype=float), np.array(negative, dtype=bool))
+
+
+def test_the_fitted_weak_rule_flags_negatives_within_the_cap_of_answerable_queries() -> None:
+    from retrieval.weak_rule import count_flags, fit_weak_rule
+
+    # Negatives have low cosine and few query words; one answerable query (a paraphrase) has a
+    # low cosine too but holds its words, so only a rule that weighs words flags all negatives
+    # without it.
+    data = _labelled(
+        semantic=[0.2, 0.3, 0.45, 0.4] + [0.7] * 38,
+        lexical=[0.3, 0.2, 0.3, 1.0] + [0.9] * 38,
+        negative=[True, True, True, False] + [False] * 38,
+    )
+    rule = fit_weak_rule([data], cap=1 / 40, weights=(0.0, 0.5))
+    assert rule.lexical_weight == 0.5
+    counts = count_flags(rule, data)
+    assert (counts.negatives, counts.of_negatives, counts.answerable, counts.of_answerable) == (3, 3, 0, 39)
+    # The threshold sits between the highest flagged score and the lowest unflagged one.
+    assert 0.45 + 0.5 * 0.3 < rule.threshold < 0.4 + 0.5 * 1.0
+
+
+def test_a_weak_rule_fitted_on_other_folds_is_scored_on_the_held_out_one() -> None:
+    from retrieval.weak_rule import cross_validate_rule
+
+    # One negative sits far above the others: whichever fold holds it out, a rule fitted
+    # without it misses it, which a whole-set fit would hide.
+    semantic = [0.2, 0.25, 0.3, 0.62] + [0.7 + 0.001 * i for i in range(36)]
+    data = _labelled(semantic, [0.0] * 40, [True] * 4 + [False] * 36)
+    counts = cross_validate_rule(data, folds=4, seed=0, cap=0.0)
+    assert counts.of_negatives == 4 and counts.of_answerable == 36
+    assert counts.negatives == 3 and counts.answerable == 0

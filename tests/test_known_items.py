@@ -8,6 +8,7 @@ of these fails here.
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,25 @@ def test_a_known_item_is_ranked_first(shipped_services, query: str, title: str) 
     # A filter that every paper passes must not move anything.
     everyone = SearchFilters(exclude=("zzqxjv",))
     assert [h.paper.id for h in retriever.search(query, 10, everyone).hits] == [h.paper.id for h in retriever.search(query, 10).hits]
+
+
+def test_mechanical_known_items_both_signals_rank_first_stay_first(shipped_services) -> None:
+    """Half-remembered titles (bench/mechanical_queries.py) of 80 shipped papers: where BM25 alone and dense alone both put the paper first, so does the hybrid, and the hybrid misses no more than the better single signal."""
+    from bench.mechanical_queries import known_item_query
+    from retrieval.evaluate import rankings
+
+    retriever = shipped_services.retriever
+    rng = random.Random(13)
+    papers = rng.sample(retriever.papers, 80)
+    agreed, firsts = 0, {"bm25": 0, "dense": 0, "hybrid": 0}
+    for paper in papers:
+        query = known_item_query(paper.clean_title, rng)
+        ranked = rankings(retriever, query, k=1)
+        for system, top in ranked.items():
+            firsts[system] += top == [paper.id]
+        if ranked["bm25"] == ranked["dense"] == [paper.id]:
+            agreed += 1
+            assert ranked["hybrid"] == [paper.id], query
+    # Most of them are such easy cases (the test would prove little otherwise).
+    assert agreed >= 50
+    assert firsts["hybrid"] >= max(firsts["bm25"], firsts["dense"]), firsts

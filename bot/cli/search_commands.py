@@ -70,55 +70,69 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     line = filters_line(filters, result)
     if line and not args.json:
         print(f"({line})")
+    if args.json and result.note:
+        # The JSON on stdout stays one list; a query cut short or a count out of range is said beside it.
+        print(f"paperscout search: {result.note}", file=sys.stderr)
     print_result(result, args.json)
     return 0
 
 
 def _beir_result(directory: Path) -> dict:
-    from bot.datadir import DataDir
-    from corpus.records import Candidate, new_paper
-    from corpus.store import utc_now
-    from retrieval.encoder import MiniLMEncoder
-    from retrieval.evaluate import evaluate, load_beir
-    from retrieval.index import open_retriever
+    from bench.beir_index import open_beir
+    from retrieval.evaluate import evaluate
 
-    corpus, queries = load_beir(directory)
-    now = utc_now()
-    papers = [
-        new_paper(Candidate(title=str(d.get("title") or ""), abstract=str(d.get("text") or ""), source="beir", rank=i + 1), str(d["_id"]), now)
-        for i, d in enumerate(corpus)
-    ]
     # A throwaway index: evaluation must never touch the bot's data dir.
     with tempfile.TemporaryDirectory(prefix="paperscout-beir-") as tmp:
-        paths = DataDir(Path(tmp)).index_paths()
-        retriever = open_retriever(papers, paths, MiniLMEncoder(), progress=sys.stderr.isatty())
+        retriever, queries = open_beir(directory, Path(tmp), progress=sys.stderr.isatty())
         return evaluate(retriever, queries, min_grade=1)
+
+
+def _scores(args: argparse.Namespace, settings: Settings) -> dict:
+    """Return the evaluation of the queries `args` names; raise JudgmentsError for unusable input."""
+    from retrieval.evaluate import evaluate, read_judged_titles, resolve_titles
+
+    if args.generated:
+        from bench.mechanical_queries import build, build_weak_check
+
+        with tempfile.TemporaryDirectory(prefix="paperscout-generated-") as tmp:
+            count = build(Path(args.generated), Path(tmp) / "ranking", args.papers, args.seed)
+            print(f"{count} generated queries over {args.papers} sampled papers (seed {args.seed})", file=sys.stderr)
+            result = _beir_result(Path(tmp) / "ranking")
+            count = build_weak_check(Path(args.generated), Path(tmp) / "weak", seed=args.seed)
+            print(f"weak check: {count} generated queries over the shipped corpus (seed {args.seed})", file=sys.stderr)
+            weak = _beir_result(Path(tmp) / "weak")
+            result["weak_check"] = {"negatives_flagged": weak["negatives_flagged"], "answerable_flagged": weak["positives_flagged"]}
+    elif args.beir:
+        result = _beir_result(Path(args.beir))
+    else:
+        from bot.services import open_services
+
+        # The file first: a wrong path or a bad line should not wait for the index to open.
+        items = read_judged_titles(Path(args.file))
+        services = open_services(settings.data_dir, progress=sys.stderr.isatty())
+        queries, unknown = resolve_titles(items, services.retriever)
+        for title in unknown:
+            print(f"warning: judged title not in the corpus: {title}", file=sys.stderr)
+        result = evaluate(services.retriever, queries, min_grade=2)
+    return result
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Score BM25, dense and hybrid rankings on a judged query file or a BEIR directory."""
-    from retrieval.evaluate import evaluate, load_judged_titles
+    from retrieval.evaluate import JudgmentsError
 
-    if args.generated:
-        from bench.mechanical_queries import build
-
-        with tempfile.TemporaryDirectory(prefix="paperscout-generated-") as tmp:
-            count = build(Path(args.generated), Path(tmp), args.papers, args.seed)
-            print(f"{count} generated queries over {args.papers} sampled papers (seed {args.seed})", file=sys.stderr)
-            result = _beir_result(Path(tmp))
-    elif args.beir:
-        result = _beir_result(Path(args.beir))
-    else:
-        if not args.file:
-            print("paperscout eval: give a query FILE, --beir DIR or --generated CORPUS", file=sys.stderr)
-            return 2
-        from bot.services import open_services
-
-        services = open_services(settings.data_dir, progress=sys.stderr.isatty())
-        queries, unknown = load_judged_titles(Path(args.file), services.retriever)
-        for title in unknown:
-            print(f"warning: judged title not in the corpus: {title}", file=sys.stderr)
-        result = evaluate(services.retriever, queries, min_grade=2)
+    if not (args.file or args.beir or args.generated):
+        print("paperscout eval: give a query FILE, --beir DIR or --generated CORPUS", file=sys.stderr)
+        return 2
+    if args.generated and not Path(args.generated).is_file():
+        print(f"paperscout eval: {args.generated}: not a file", file=sys.stderr)
+        return 2
+    try:
+        result = _scores(args, settings)
+    except JudgmentsError as exc:
+        # Input the user can fix: one line naming the file and line, never a traceback.
+        print(f"paperscout eval: {exc}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(result))
         return 0
@@ -128,6 +142,9 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         m = result[system]
         print(f"{system:8} {m['ndcg@10']:8.4f} {m['recall@10']:8.4f} {m['mrr@10']:8.4f}")
     print(f"weak flag: negatives {result['negatives_flagged']:.2f}, positives {result['positives_flagged']:.2f}")
+    if "weak_check" in result:
+        w = result["weak_check"]
+        print(f"weak check (shipped corpus, robotics negatives): negatives {w['negatives_flagged']:.3f}, answerable {w['answerable_flagged']:.3f}")
     if result.get("by_type"):
         print(f"\n{'type':12} {'n':>3} {'bm25':>7} {'dense':>7} {'hybrid':>7}")
         for kind, row in result["by_type"].items():
@@ -142,6 +159,15 @@ def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
 
     print("Loading the corpus and index (the first run embeds every paper once)...", flush=True)
     services = open_services(settings.data_dir, progress=True)
+    # The encoder loads on first use; loaded here, it says so before the first prompt instead of
+    # making the first question slow and putting whatever loading prints between a prompt and its answer.
+    print("Loading the embedding model...", flush=True)
+    try:
+        services.encoder.encode(["paperscout"])
+    except Exception as exc:
+        # The console cannot answer anything without it: one line, not a traceback.
+        print(f"paperscout: cannot load the embedding model ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return 1
     return run_console(services.retriever)
 
 

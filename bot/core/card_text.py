@@ -1,18 +1,40 @@
-"""Text decisions shared by every card renderer: cutting, snippets, highlights, links, listings."""
+"""Text decisions shared by every card renderer: cutting, snippets, highlights, links, listings,
+authors, dates, popularity, colours and pictures.
+
+Everything here is plain text or plain numbers: the Discord embeds and the terminal text
+render it, each in its own markup.
+"""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
+from datetime import datetime, timezone
+from urllib.parse import quote, quote_plus
 
+from bot.core.replies import Card
+from corpus.clean import clean_text
 from corpus.paper import Link, Listing, Paper
-from corpus.source_names import source_label
+from corpus.records import web_url
+from corpus.source_names import ARXIV, FILE, HF_DAILY, SHIPPED_PAGE, source_kind, source_label
+from retrieval.filters import published_day
 from retrieval.tokenize import tokenize
 
 ELLIPSIS = "\u2026"
 _WORD_RE = re.compile(r"[^\W_]+(?:[-_'\u2019][^\W_]+)*")
-# Link kinds worth a button-like line on a card; "search" links only lead to a search page.
-_SHOWN_KINDS = ("code", "project", "paper", "arxiv")
+# Links found in an abstract worth listing; the paper's own pages are built from its arXiv id.
+_ABSTRACT_KINDS = ("code", "project")
+# A result card names this many authors, then "et al.": enough to recognise a group.
+AUTHORS_SHOWN = 3
+ET_AL = "et al."
+# Card colours (0xRRGGBB) by the kind of place that listed the paper, so a glance tells a
+# fresh feed paper from the shipped corpus; weak matches are grey whatever their source.
+SOURCE_COLOURS = {
+    SHIPPED_PAGE: 0x5865F2,  # Discord blurple: the corpus PaperScout ships with
+    HF_DAILY: 0xFFD21E,  # Hugging Face yellow
+    ARXIV: 0xB31B1B,  # arXiv red
+    FILE: 0x3BA55C,  # green: a file an operator ingested
+}
+WEAK_COLOUR = 0x99AAB5
 
 
 def cut(text: str, limit: int) -> str:
@@ -107,24 +129,136 @@ def snippet(sentence: str, terms: tuple[str, ...], limit: int) -> str:
     return cut(ELLIPSIS + sentence[begin:], limit)
 
 
+def arxiv_url(arxiv_id: str, page: str = "abs") -> str:
+    """Return an arXiv page of a paper: "abs" (the abstract) or "pdf"."""
+    return f"https://arxiv.org/{page}/{quote(arxiv_id, safe='./')}"
+
+
 def title_url(paper: Paper) -> str | None:
-    """Return where the card title links: arXiv if known, else the paper's first link."""
-    if paper.arxiv_id:
-        return f"https://arxiv.org/abs/{quote(paper.arxiv_id, safe='./')}"
-    return paper.links[0].url if paper.links else None
+    """Return where the card title links: the arXiv abstract, or nothing when the paper has no id.
+
+    A title that led to a search would pass a guess off as the paper; searches are listed,
+    labelled as searches, among the links instead.
+    """
+    return arxiv_url(paper.arxiv_id) if paper.arxiv_id else None
+
+
+def code_url(paper: Paper) -> str | None:
+    """Return the paper's code repository: the one its source named, else the first found in its abstract."""
+    repo = web_url(paper.github_repo)
+    if repo:
+        return repo
+    return next((link.url for link in paper.links if link.kind == "code"), None)
 
 
 def shown_links(paper: Paper) -> list[Link]:
-    """Return the code, project and paper links worth listing on a card (arXiv first)."""
+    """Return the links a card lists: arXiv, PDF, HF paper page, code, project pages; title searches without an id."""
     links: list[Link] = []
     if paper.arxiv_id:
-        links.append(Link(url=f"https://arxiv.org/abs/{quote(paper.arxiv_id, safe='./')}", kind="arxiv", label="arXiv"))
-    seen = {link.url for link in links}
+        links.append(Link(url=arxiv_url(paper.arxiv_id), kind="arxiv", label="arXiv"))
+        links.append(Link(url=arxiv_url(paper.arxiv_id, "pdf"), kind="pdf", label="PDF"))
+        hf_page = f"https://huggingface.co/papers/{quote(paper.arxiv_id, safe='./')}"
+        links.append(Link(url=hf_page, kind="paper", label="HF paper page"))
+    code = code_url(paper)
+    if code:
+        links.append(Link(url=code, kind="code", label="Code"))
+    seen = {_link_key(link.url) for link in links}
     for link in paper.links:
-        if link.kind in _SHOWN_KINDS and link.url not in seen:
+        if link.kind in _ABSTRACT_KINDS and _link_key(link.url) not in seen:
             links.append(link)
-            seen.add(link.url)
+            seen.add(_link_key(link.url))
+    if not paper.arxiv_id:
+        # Without an id the paper's own pages are unknown; a title search is the honest fallback.
+        query = quote_plus(paper.clean_title or paper.title)
+        links.append(Link(
+            url=f"https://arxiv.org/search/?query={query}&searchtype=title", kind="search",
+            label="Search arXiv for this title",
+        ))
+        links.append(Link(
+            url=f"https://huggingface.co/papers?q={query}", kind="search", label="Search HF Papers for this title",
+        ))
     return links
+
+
+def _link_key(url: str) -> str:
+    return url.rstrip("/").lower()
+
+
+def author_names(paper: Paper, limit: int | None = None) -> list[str]:
+    """Return the paper's first `limit` (default all) author names as shown: LaTeX folded, control characters gone."""
+    names: list[str] = []
+    # Cleaning stops at `limit`: collaborations list thousands of authors, and a card shows three.
+    for raw in paper.authors:
+        if limit is not None and len(names) >= limit:
+            break
+        name = clean_text(raw)
+        if name:
+            names.append(name)
+    return names
+
+
+def author_count(paper: Paper) -> int:
+    """Return how many authors the paper lists (blank entries aside)."""
+    return sum(1 for raw in paper.authors if raw.strip())
+
+
+def authors_line(paper: Paper, shown: int = AUTHORS_SHOWN) -> str:
+    """Return the first `shown` authors, then "et al." if there are more; "" when none are known."""
+    names = author_names(paper, shown + 1)
+    if len(names) <= shown:
+        return ", ".join(names)
+    return ", ".join(names[:shown]) + " " + ET_AL
+
+
+def published_at(paper: Paper) -> datetime | None:
+    """Return when the paper was published, in UTC (a bare date counts from its midnight UTC), or None."""
+    text = (paper.published or "").strip()
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        day = published_day(paper)
+        return datetime(day.year, day.month, day.day, tzinfo=timezone.utc) if day else None
+    return when.astimezone(timezone.utc) if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def published_date(paper: Paper) -> str | None:
+    """Return the publication date as YYYY-MM-DD, the day the date filters use, or None."""
+    day = published_day(paper)
+    return day.isoformat() if day else None
+
+
+def popularity(paper: Paper) -> tuple[str, ...]:
+    """Return the known counts, e.g. ("12 upvotes", "1,234 GitHub stars"); unknown counts are left out, 0 is shown."""
+    parts = []
+    if paper.upvotes is not None:
+        parts.append(_counted(paper.upvotes, "upvote"))
+    if paper.github_stars is not None:
+        parts.append(_counted(paper.github_stars, "GitHub star"))
+    return tuple(parts)
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+def card_source(paper: Paper) -> str:
+    """Return the kind of place that listed the paper most recently (its colour on cards)."""
+    # Listings are kept in the order they were first seen: the last one is the freshest news,
+    # so a shipped paper that turns up in today's HF daily list looks like today's news.
+    return source_kind(paper.listings[-1].source) if paper.listings else FILE
+
+
+def card_colour(card: Card) -> int:
+    """Return the card's colour as 0xRRGGBB: grey for a weak match, else its source's colour."""
+    return WEAK_COLOUR if card.weak else SOURCE_COLOURS[card_source(card.paper)]
+
+
+def thumbnail_url(paper: Paper) -> str | None:
+    """Return the picture to show with the paper, if its source gave one (http(s) only)."""
+    # Checked again here: a store written by hand or an old import never went through the parser.
+    return web_url(paper.thumbnail)
 
 
 def listing_label(listing: Listing) -> str:

@@ -16,11 +16,12 @@ from bot.core.live_index import Retriever
 from bot.core.trending import TRENDING, TrendingEntry, TrendingRanking, rank_trending
 from bot.state.events import EventLog
 from bot.state.ledger import PostLedger, PostRecord
-from bot.state.server_settings import GuildSettings
+from bot.state.server_settings import DEFAULT_POST_SIZE, GuildSettings
 
 log = logging.getLogger(__name__)
 
-POST_LIMIT = 5
+# /trending's size; the daily post has each server's own (`GuildSettings.post_size`).
+POST_LIMIT = DEFAULT_POST_SIZE
 # A paper posted to a server is not posted there again for this many days.
 NO_REPEAT_DAYS = 30
 # The fallback "near what this server searched" looks this far back.

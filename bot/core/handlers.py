@@ -19,11 +19,12 @@ from bot.core.followups import parse_since
 from bot.core.live_index import LiveIndex, Retriever
 from bot.core.ratelimit import SlidingWindowLimiter
 from bot.core.replies import HELP, PAPER_CARD, RESULTS, Card, Reply, Requester
+from bot.core.title_choices import AmbiguousTitle, choices_reply, title_candidates
 from corpus.clean import normalize_title
 from corpus.paper import Paper
 from corpus.records import normalize_arxiv_id
 from retrieval.filters import SearchFilters
-from retrieval.query import clean_query
+from retrieval.query import clamp_count, clean_query, join_notes
 from retrieval.types import Hit, QueryError, SearchResult
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ HELP_TEXT = """I find machine-learning papers in my corpus by topic or by questi
 **Mention me** with a question, e.g. `@PaperScout is there work on faster Sinkhorn?`, \
 and I quote the sentences that answer it from the top 3 papers. DMs work too. \
 **Reply** to refine: `only with code`, `newer than 2024`, `the second one`, `more`, `bibtex 2`.
+**Find similar papers** \u2014 right-click any message (Apps) to search with its text: a pasted abstract, a link, a discussion.
 
 On results, use \u25c0 / \u25b6 to page (only the person who searched can), and the menus to \
 open a paper's details or find similar ones. Searches are limited to a few per user every \
@@ -153,16 +155,23 @@ class Handlers:
         key = normalize_title(value)
         if not key:
             return None
-        # A typed prefix that only one title starts with is unambiguous enough.
-        starts = [p for p in retriever.complete_titles(value, 2) if normalize_title(p.title).startswith(key)]
-        return starts[0] if len(starts) == 1 else None
+        # The start of one title is unambiguous enough, unless another title matches it too
+        # ("sinkhorn" starts one title and is in others): then the titles are offered instead.
+        matches = title_candidates(retriever, value, 2)
+        if len(matches) == 1 and normalize_title(matches[0].title).startswith(key):
+            return matches[0]
+        return None
 
     async def _paper_or_error(self, retriever: Retriever, title_or_id: str) -> Paper:
+        """Return the paper named; raise AmbiguousTitle when titles match the text but none is it, else UserFacingError."""
         paper = await asyncio.to_thread(self._resolve, retriever, title_or_id)
         if paper is None:
             arxiv_id = normalize_arxiv_id(title_or_id or "")
             if arxiv_id is not None:
                 raise UserFacingError(not_in_corpus(arxiv_id))
+            candidates = await asyncio.to_thread(title_candidates, retriever, title_or_id or "")
+            if candidates:
+                raise AmbiguousTitle(choices_reply(title_or_id, candidates))
             raise UserFacingError(
                 f"I don't know a paper titled {_quoted(title_or_id, 100)}. "
                 "Pick a title from the suggestions, or search with /find."
@@ -182,12 +191,13 @@ class Handlers:
     ) -> Reply:
         """Search and return ranked cards, `count` per page; `before_search` runs once admitted."""
         text, note = self._validate(query)
-        count = max(1, min(int(count), MAX_COUNT))
+        # Discord's option already holds `count` to 1..MAX_COUNT; the console and other callers pass what they are given.
+        count, count_note = clamp_count(count, 1, MAX_COUNT, "results per page")
         self._admit(who)
         if before_search is not None:
             await before_search()
         result = await self._search(self.index.current, text, count * PAGES, filters)
-        note = note or result.note
+        note = join_notes(note or result.note, count_note)
         understood = filters_line(filters, result) if filters is not None else None
         hits = result.hits
         if not hits:
@@ -215,6 +225,13 @@ class Handlers:
         paper = await self._paper_or_error(self.index.current, title)
         self._record(events.PAPER, who, (paper.id,), title)
         return Reply(PAPER_CARD, "", (Card(paper=paper, full=True),), page_size=1)
+
+    async def paper_or_choices(self, who: Requester, title: str) -> Reply:
+        """Return one paper in full or, when the title typed matches several, a TITLES reply listing them."""
+        try:
+            return await self.paper(who, title)
+        except AmbiguousTitle as ambiguous:
+            return ambiguous.reply
 
     async def details(self, who: Requester, paper_id: str) -> Reply:
         """Return the full card of a paper picked from results."""

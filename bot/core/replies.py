@@ -14,6 +14,8 @@ ANSWER = "answer"
 HELP = "help"
 # Plain text (and maybe a code block), no cards: e.g. a BibTeX entry or "nothing to continue".
 TEXT = "text"
+# Titles to pick from, when a typed title matches several papers (bot/core/title_choices.py).
+TITLES = "titles"
 
 
 @dataclass(frozen=True)

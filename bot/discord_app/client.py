@@ -17,10 +17,13 @@ from discord.gateway import DiscordWebSocket
 from bot.core.conversation import Talk
 from bot.core.errors import FatalError
 from bot.core.handlers import Handlers
+from bot.core.result_pages import ResultPages
 from bot.discord_app.cogs import EXTENSIONS
 from bot.discord_app.command_sync import sync_commands
 from bot.discord_app.responder import report_failure
-from bot.discord_app.views import VIEW_TIMEOUT
+from bot.discord_app.views import RESULT_CONTROLS, VIEW_TIMEOUT
+from bot.state.conversations import Conversations
+from bot.state.db import Database
 
 if TYPE_CHECKING:
     from bot.core.paper_fetch import PaperFetch
@@ -87,8 +90,17 @@ class PaperScoutBot(commands.Bot):
         self.state = state
         self.dev_guild_id = dev_guild_id
         self.view_timeout = view_timeout
-        # Votes, reactions and /trending read the time here, so tests can move it.
+        # Votes, reactions, /trending and the expiry of result lists read the time here, so tests can move it.
         self.clock = clock
+        # Result lists behind the ◀/▶ buttons live with the conversations, and as long. Without a
+        # state store (some tests) they are kept in memory: paging works until the process ends.
+        self._own_lists: Database | None = None
+        if state is not None:
+            lists = state.conversations
+        else:
+            self._own_lists = Database(Path(":memory:"))
+            lists = Conversations(self._own_lists)
+        self.result_pages = ResultPages(handlers.index, lists, clock)
         # Set by the composition root; started once the client is ready (posting needs the guild cache).
         self.scheduler: Scheduler | None = None
         # Set by the composition root when the arXiv feed is enabled: adds pasted papers the corpus lacks.
@@ -101,7 +113,9 @@ class PaperScoutBot(commands.Bot):
         self.tree.on_error = self._on_tree_error
 
     async def setup_hook(self) -> None:
-        """Load the cogs, then sync commands per the rules in command_sync."""
+        """Register the result controls, load the cogs, then sync commands per the rules in command_sync."""
+        # Registered before any message can be clicked: they answer every results message ever sent.
+        self.add_dynamic_items(*RESULT_CONTROLS)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.sync_outcome = await sync_commands(self.tree, self.command_hash_file, self.dev_guild_id)
@@ -135,6 +149,8 @@ class PaperScoutBot(commands.Bot):
             except Exception:
                 log.exception("the scheduler stopped with an error")
         await super().close()
+        if self._own_lists is not None:
+            self._own_lists.close()
 
     async def on_message(self, message: discord.Message) -> None:
         """Do nothing here: there are no prefix commands; the mention cog listens for messages."""

@@ -16,8 +16,11 @@ log = logging.getLogger(__name__)
 
 
 def command_set_hash(tree: app_commands.CommandTree) -> str:
-    """Return a hash of the global command definitions as Discord would receive them."""
-    payload = sorted((command.to_dict(tree) for command in tree.get_commands()), key=lambda c: c["name"])
+    """Return a hash of the global command definitions (slash and context-menu) as Discord would receive them."""
+    # A context menu may share its name with a slash command; the type keeps the order stable.
+    payload = sorted(
+        (command.to_dict(tree) for command in tree.get_commands()), key=lambda c: (c.get("type", 1), c["name"])
+    )
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 

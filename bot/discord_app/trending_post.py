@@ -30,7 +30,7 @@ from bot.core.trending_text import footer, header, marker, trending_cards
 from bot.discord_app.embeds import result_embeds
 from bot.state.events import EventLog
 from bot.state.ledger import PostLedger, PostRecord
-from bot.state.server_settings import GuildSettings
+from bot.state.server_settings import MAX_POST_SIZE, GuildSettings
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +50,23 @@ class PostMessage:
 
 def ranking_embeds(ranking: TrendingRanking, limit: int = POST_LIMIT) -> list[discord.Embed]:
     """Return the cards of a ranking as embeds, the ranking rule in the last one's footer."""
-    embeds = result_embeds(trending_cards(ranking)[:limit])
+    rule = footer(ranking)[:2048]
+    # The rule's characters count towards the message's 6000 too: keep room for them.
+    embeds = result_embeds(trending_cards(ranking)[:limit], reserve=len(rule))
     if embeds:
-        embeds[-1].set_footer(text=footer(ranking)[:2048])
+        embeds[-1].set_footer(text=rule)
     return embeds
 
 
 def build_post(ranking: TrendingRanking, local_day: date) -> PostMessage:
-    """Return the post of a ranking: header line, up to 5 cards, the rule in the last card's footer."""
+    """Return the post of a ranking: header line, a card per entry, the rule in the last card's footer.
+
+    The ranking already has the server's size (or, resent after a restart, the size it was
+    recorded with); at most 10 cards, Discord's limit of embeds per message.
+    """
     content = f"**{header(ranking, local_day)}**\n{marker(local_day.isoformat())}"
-    ids = tuple(entry.paper.id for entry in ranking.entries[:POST_LIMIT])
-    return PostMessage(content, tuple(ranking_embeds(ranking)), ids)
+    ids = tuple(entry.paper.id for entry in ranking.entries[:MAX_POST_SIZE])
+    return PostMessage(content, tuple(ranking_embeds(ranking, len(ids))), ids)
 
 
 class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"ps:vote:(?P<paper>[A-Za-z0-9_-]{1,80})"):
@@ -158,12 +164,14 @@ class TrendingPoster:
             ranking = ranking_of(record, source)
         else:
             local_day = date.fromisoformat(day)
-            ranking = await asyncio.to_thread(gather_ranking, self.ledger, self.events, source, guild_id, now, local_day)
+            ranking = await asyncio.to_thread(
+                gather_ranking, self.ledger, self.events, source, guild_id, now, local_day, limit=settings.post_size
+            )
             if not ranking.entries:
                 log.info("guild %s: nothing qualifies for the %s trending post (corpus empty or all posted recently); skipping the day", guild_id, day)
                 await asyncio.to_thread(self._settle, guild_id, day, channel_id, "skipped")
                 return "skipped"
-            ids = tuple(entry.paper.id for entry in ranking.entries[:POST_LIMIT])
+            ids = tuple(entry.paper.id for entry in ranking.entries[:MAX_POST_SIZE])
             record = await asyncio.to_thread(
                 self.ledger.record_intent, guild_id, day, channel_id, post_nonce(guild_id, day), ids, ranking.mode
             )

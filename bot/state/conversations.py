@@ -1,7 +1,8 @@
 """Conversations: what a user asked, the filters in force and the ranked results, so follow-ups refine them.
 
 Kept in SQLite so a reply still works after a restart; a conversation expires after
-`CONVERSATION_TTL` without activity and is pruned with the day's other old state.
+`CONVERSATION_TTL` without activity and is pruned with the day's other old state. The result
+lists behind paging buttons (bot/core/result_pages.py) are kept here too, and just as long.
 """
 
 from __future__ import annotations
@@ -15,6 +16,17 @@ from bot.state.db import Database, utc_iso
 
 CONVERSATION_TTL = timedelta(hours=24)
 _COLUMNS = "id, user_id, guild_id, channel_id, query, filters, result_ids, shown, updated_at"
+
+
+@dataclass(frozen=True)
+class KeptResults:
+    """A result list kept for its paging buttons: who searched, and the reply as plain data."""
+
+    id: int
+    user_id: int
+    guild_id: int | None
+    data: dict[str, Any]
+    updated_at: str
 
 
 @dataclass(frozen=True)
@@ -37,7 +49,7 @@ def _conversation(row: tuple) -> Conversation:
 
 
 class Conversations:
-    """The `conversations` and `conversation_messages` tables."""
+    """The `conversations`, `conversation_messages` and `result_lists` tables."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -101,12 +113,39 @@ class Conversations:
         )
         return _conversation(rows[0]) if rows else None
 
+    def keep_results(self, user_id: int, guild_id: int | None, data: dict[str, Any], now: datetime) -> int:
+        """Store a result list shown with paging buttons; return its id (the buttons carry it)."""
+        stamp = utc_iso(now)
+        with self.db.write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO result_lists (user_id, guild_id, reply, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                (user_id, guild_id, json.dumps(data), stamp, stamp),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def results(self, list_id: int, now: datetime) -> KeptResults | None:
+        """Return a result list unless it was unused for longer than the TTL (or never kept)."""
+        rows = self.db.read(
+            "SELECT id, user_id, guild_id, reply, updated_at FROM result_lists WHERE id = ? AND updated_at >= ?",
+            (list_id, utc_iso(now - CONVERSATION_TTL)),
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return KeptResults(row[0], row[1], row[2], json.loads(row[3]), row[4])
+
+    def touch_results(self, list_id: int, now: datetime) -> None:
+        """Mark a result list used now, so it lasts another TTL."""
+        with self.db.write() as conn:
+            conn.execute("UPDATE result_lists SET updated_at = ? WHERE id = ?", (utc_iso(now), list_id))
+
     def prune(self, now: datetime) -> int:
-        """Delete conversations idle for longer than the TTL (and their messages); return how many."""
+        """Delete conversations and result lists idle for longer than the TTL; return how many."""
         with self.db.write() as conn:
             cutoff = utc_iso(now - CONVERSATION_TTL)
             conn.execute(
                 "DELETE FROM conversation_messages WHERE conversation_id IN (SELECT id FROM conversations WHERE updated_at < ?)",
                 (cutoff,),
             )
-            return conn.execute("DELETE FROM conversations WHERE updated_at < ?", (cutoff,)).rowcount
+            pruned = conn.execute("DELETE FROM conversations WHERE updated_at < ?", (cutoff,)).rowcount
+            return pruned + conn.execute("DELETE FROM result_lists WHERE updated_at < ?", (cutoff,)).rowcount

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.state.db import Database, now_iso
 
 # Every table with a guild_id column; deliveries hang off subscriptions.
 _GUILD_TABLES = ("guild_settings", "post_ledger", "subscriptions", "events", "votes", "reactions", "conversations")
+
+
+@dataclass(frozen=True)
+class ForgottenChannel:
+    """What forgetting a deleted channel changed."""
+
+    subscriptions_removed: int
+    trending_off: bool
+    mentions_unlisted: bool
 
 
 class GuildData:
@@ -29,11 +40,8 @@ class GuildData:
             for table in _GUILD_TABLES:
                 conn.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))
 
-    def forget_channel(self, guild_id: int, channel_id: int) -> tuple[int, bool]:
-        """Drop a deleted channel's subscriptions and turn trending off if it posted there.
-
-        Returns how many subscriptions went and whether trending was switched off.
-        """
+    def forget_channel(self, guild_id: int, channel_id: int) -> ForgottenChannel:
+        """Drop a deleted channel's subscriptions and mention permission, and turn trending off if it posted there."""
         with self.db.write() as conn:
             conn.execute(
                 "DELETE FROM deliveries WHERE subscription_id IN "
@@ -43,8 +51,18 @@ class GuildData:
             removed = conn.execute(
                 "DELETE FROM subscriptions WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)
             ).rowcount
+            now = now_iso()
             off = conn.execute(
                 "UPDATE guild_settings SET enabled = 0, updated_at = ? WHERE guild_id = ? AND channel_id = ? AND enabled = 1",
-                (now_iso(), guild_id, channel_id),
+                (now, guild_id, channel_id),
             ).rowcount
-        return removed, off > 0
+            # The list keeps its other channels; emptied, it answers mentions nowhere rather than
+            # everywhere, since the server chose to limit them.
+            unlisted = conn.execute(
+                "UPDATE guild_settings SET mention_channels = "
+                "(SELECT json_group_array(value) FROM json_each(mention_channels) WHERE value != ?), updated_at = ? "
+                "WHERE guild_id = ? AND mention_channels IS NOT NULL "
+                "AND EXISTS (SELECT 1 FROM json_each(mention_channels) WHERE value = ?)",
+                (channel_id, now, guild_id, channel_id),
+            ).rowcount
+        return ForgottenChannel(removed, off > 0, unlisted > 0)

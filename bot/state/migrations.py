@@ -104,5 +104,30 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE
         )""",
     ),
+    (
+        # A server's /config preferences. `post_size`: how many cards its daily trending post has
+        # (Discord shows at most 10 embeds per message). `private_results`: whether /find answers
+        # only the searcher when the option is not given. `mention_channels`: NULL answers
+        # mentions in every channel, else a JSON array of the channel ids where they are answered.
+        # A new server (no row yet) gets the same defaults from bot/state/server_settings.py.
+        "ALTER TABLE guild_settings ADD COLUMN post_size INTEGER NOT NULL DEFAULT 5 CHECK (post_size BETWEEN 1 AND 10)",
+        "ALTER TABLE guild_settings ADD COLUMN private_results INTEGER NOT NULL DEFAULT 0 CHECK (private_results IN (0, 1))",
+        "ALTER TABLE guild_settings ADD COLUMN mention_channels TEXT",
+    ),
+    (
+        # Result lists shown with paging buttons (/find, "Find similar papers"): who searched and
+        # the reply as JSON (paper ids, not papers), so a page turn works after the view's timeout
+        # and a restart. The buttons' custom ids carry the row id; a list lasts as long as a
+        # conversation, CONVERSATION_TTL after its last use (bot/state/conversations.py).
+        """CREATE TABLE result_lists (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL,
+            guild_id INTEGER,
+            reply TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX result_lists_updated ON result_lists (updated_at)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import textwrap
 
 from bot.core import card_text
-from bot.core.replies import HELP, Card, Reply
+from bot.core.replies import HELP, TITLES, Card, Reply
+from bot.core.title_choices import choices_text
 
 WIDTH = 88
 SNIPPET_CHARS = 320
@@ -51,6 +52,8 @@ def render(reply: Reply, page: int = 0) -> str:
     """Render a reply (one page of it) as terminal text."""
     if reply.kind == HELP:
         return reply.text.replace("**", "")
+    if reply.kind == TITLES:
+        return choices_text(reply) + "\n"
     lines: list[str] = [f"({reply.understood})"] if reply.understood else []
     if reply.text:
         lines.append(reply.text)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import urllib.parse
 from datetime import date, datetime
 from typing import Any
 
-from corpus.records import Candidate
+from corpus.records import Candidate, web_url
 from corpus.sources import ParseResult, PayloadError
 from corpus.sources.http import Fetcher
 
@@ -60,6 +61,22 @@ def _authors(value: Any) -> tuple[str, ...]:
     return tuple(" ".join(name.split()) for name in names if _text(name))
 
 
+# Discord shows these as an embed thumbnail; a video in `mediaUrls` (.mp4) it cannot.
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+
+
+def _thumbnail(item: dict[str, Any], paper: dict[str, Any]) -> str | None:
+    """Return the picture to show with the paper: the submitter's first image, else the API's thumbnail."""
+    # `thumbnail` is Hugging Face's generated social card, which repeats the title and looks alike
+    # for every paper; the submitter's figure (`mediaUrls`) is what tells papers apart at a glance.
+    media = paper.get("mediaUrls") if isinstance(paper.get("mediaUrls"), list) else item.get("mediaUrls")
+    for raw in media if isinstance(media, list) else ():
+        url = web_url(raw)
+        if url and urllib.parse.urlsplit(url).path.lower().endswith(_IMAGE_SUFFIXES):
+            return url
+    return web_url(item.get("thumbnail")) or web_url(paper.get("thumbnail"))
+
+
 def candidate_from_item(item: Any, source: str, rank: int) -> Candidate:
     """Build a candidate from one daily-papers item; raise ValueError if it has no usable title."""
     if not isinstance(item, dict):
@@ -90,6 +107,7 @@ def candidate_from_item(item: Any, source: str, rank: int) -> Candidate:
         upvotes=_count(paper.get("upvotes")),
         github_repo=repo.strip() if repo and repo.strip().startswith(("https://", "http://")) else None,
         github_stars=_count(paper.get("githubStars")),
+        thumbnail=_thumbnail(item, paper),
     )
 
 

@@ -11,7 +11,7 @@ from bot.core.handlers import Handlers
 from bot.core.live_index import LiveIndex
 from bot.core.ratelimit import SlidingWindowLimiter
 from bot.datadir import DataDir
-from bot.state import State
+from bot.state import SqliteEventSink, State
 from tests.bot.fakes import FakeRetriever, ListSink
 from tests.bot.harness import running_bot
 from tests.fakediscord import FakeDiscord
@@ -56,3 +56,16 @@ def store(tmp_path: Path) -> Iterator[State]:
     state = State.open(DataDir(tmp_path).state)
     yield state
     state.close()
+
+
+@pytest.fixture
+def stored_handlers(retriever: FakeRetriever, store: State) -> Handlers:
+    """Handlers whose events go to SQLite, as in bot/__main__.py."""
+    return Handlers(LiveIndex(retriever), SqliteEventSink(store.events), SlidingWindowLimiter(100, 30))
+
+
+@pytest.fixture
+async def stored_run(fake: FakeDiscord, stored_handlers: Handlers, store: State, tmp_path: Path) -> AsyncIterator[ClientRun]:
+    """The bot with a state store, connected to the fake."""
+    async with running_bot(fake, stored_handlers, tmp_path, state=store) as run:
+        yield run

@@ -3,37 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
 
 from bot.core import engagement as events
 from bot.core.handlers import Handlers
-from bot.core.live_index import LiveIndex
-from bot.core.ratelimit import SlidingWindowLimiter
 from bot.discord_app.cogs.config import NOT_ALLOWED
-from bot.state import SqliteEventSink, State
-from tests.bot.fakes import FakeRetriever
+from bot.state import State
 from tests.bot.harness import eventually, running_bot
 from tests.fakediscord import FLAG_EPHEMERAL, MANAGE_GUILD, FakeDiscord, FakeInteraction, FakeMessage
 from tests.fakediscord.pytest_helpers import ClientRun
 from tests.fakediscord.state import EMBED_LINKS, SEND_MESSAGES
 
 TIMEOUT = 5.0
-
-
-
-@pytest.fixture
-def stored_handlers(retriever: FakeRetriever, store: State) -> Handlers:
-    """Handlers whose events go to SQLite, as in bot/__main__.py."""
-    return Handlers(LiveIndex(retriever), SqliteEventSink(store.events), SlidingWindowLimiter(100, 30))
-
-
-@pytest.fixture
-async def bot_run(fake: FakeDiscord, stored_handlers: Handlers, store: State, tmp_path: Path) -> AsyncIterator[ClientRun]:
-    """The bot with a state store, connected to the fake."""
-    async with running_bot(fake, stored_handlers, tmp_path, state=store) as run:
-        yield run
 
 
 def papers_channel(fake: FakeDiscord) -> int:
@@ -57,24 +39,34 @@ async def configure(fake: FakeDiscord, channel: int, time: str = "09:00", timezo
     return await ephemeral_answer(fake, inter)
 
 
-async def test_config_is_registered_guild_only_for_manage_server(fake: FakeDiscord, bot_run: ClientRun) -> None:
+async def test_config_is_registered_guild_only_for_manage_server(fake: FakeDiscord, stored_run: ClientRun) -> None:
     config = fake.find_command("config")
     assert config is not None
     assert int(config["default_member_permissions"]) == MANAGE_GUILD
     assert config.get("dm_permission") is False or config.get("contexts") == [0]
     subs = {o["name"]: o for o in config["options"]}
-    assert set(subs) == {"trending", "show"}
-    assert {o["name"] for o in subs["trending"]["options"]} == {"set", "off"}
+    assert set(subs) == {"trending", "mentions", "results", "show"}
+    assert {o["name"] for o in subs["trending"]["options"]} == {"set", "off", "size"}
+    assert {o["name"] for o in subs["mentions"]["options"]} == {"allow", "disallow", "everywhere"}
+    [cards] = next(o for o in subs["trending"]["options"] if o["name"] == "size")["options"]
+    assert (cards["min_value"], cards["max_value"], cards.get("required", False)) == (1, 10, False)
     with pytest.raises(PermissionError):  # Discord's client hides it from plain members
         await fake.send_interaction_command("config show")
 
 
-async def test_member_without_manage_server_is_refused(fake: FakeDiscord, bot_run: ClientRun, store: State) -> None:
+async def test_member_without_manage_server_is_refused(fake: FakeDiscord, stored_run: ClientRun, store: State) -> None:
     assert fake.guild is not None
     # A server admin may have overridden the default permission: the handler checks again.
     for name, options in (
         ("config trending set", {"channel": papers_channel(fake), "time": "09:00", "timezone": "UTC"}),
         ("config trending off", None),
+        ("config trending size", {"cards": 3}),
+        ("config trending size", None),
+        ("config results", {"private": True}),
+        ("config results", None),
+        ("config mentions allow", {"channel": papers_channel(fake)}),
+        ("config mentions disallow", {"channel": papers_channel(fake)}),
+        ("config mentions everywhere", None),
         ("config show", None),
     ):
         inter = await fake.send_interaction_command(name, options, user=fake.user, enforce_permissions=False)
@@ -84,7 +76,7 @@ async def test_member_without_manage_server_is_refused(fake: FakeDiscord, bot_ru
     assert fake.rejections == []
 
 
-async def test_moderator_sets_and_shows_trending(fake: FakeDiscord, bot_run: ClientRun, store: State) -> None:
+async def test_moderator_sets_and_shows_trending(fake: FakeDiscord, stored_run: ClientRun, store: State) -> None:
     assert fake.guild is not None
     channel = papers_channel(fake)
     inter = await fake.send_interaction_command("config show", user=fake.moderator)
@@ -105,7 +97,7 @@ async def test_moderator_sets_and_shows_trending(fake: FakeDiscord, bot_run: Cli
     assert fake.rejections == []
 
 
-async def test_timezone_autocomplete_suggests_iana_names(fake: FakeDiscord, bot_run: ClientRun) -> None:
+async def test_timezone_autocomplete_suggests_iana_names(fake: FakeDiscord, stored_run: ClientRun) -> None:
     inter = await fake.send_autocomplete(
         "config trending set",
         {"channel": papers_channel(fake), "time": "09:00", "timezone": "paris"},
@@ -117,14 +109,14 @@ async def test_timezone_autocomplete_suggests_iana_names(fake: FakeDiscord, bot_
 
 
 @pytest.mark.parametrize("bad_time", ["25:00", "9am", "12:60", "noon"])
-async def test_bad_time_is_explained(fake: FakeDiscord, bot_run: ClientRun, store: State, bad_time: str) -> None:
+async def test_bad_time_is_explained(fake: FakeDiscord, stored_run: ClientRun, store: State, bad_time: str) -> None:
     assert fake.guild is not None
     msg = await configure(fake, papers_channel(fake), time=bad_time)
     assert "24-hour HH:MM" in msg.content and "09:00" in msg.content
     assert store.servers.get(fake.guild.id) is None
 
 
-async def test_bad_timezone_is_explained(fake: FakeDiscord, bot_run: ClientRun, store: State) -> None:
+async def test_bad_timezone_is_explained(fake: FakeDiscord, stored_run: ClientRun, store: State) -> None:
     assert fake.guild is not None
     msg = await configure(fake, papers_channel(fake), timezone="Mars/Olympus_Mons")
     assert "not a timezone I know" in msg.content and "Europe/Paris" in msg.content
@@ -149,7 +141,7 @@ async def test_channel_the_bot_cannot_post_in_is_refused(
         assert (await configure(fake, general)).content.startswith("Saved.")
 
 
-async def test_trending_off(fake: FakeDiscord, bot_run: ClientRun, store: State) -> None:
+async def test_trending_off(fake: FakeDiscord, stored_run: ClientRun, store: State) -> None:
     assert fake.guild is not None
     channel = papers_channel(fake)
     await configure(fake, channel)
@@ -163,7 +155,7 @@ async def test_trending_off(fake: FakeDiscord, bot_run: ClientRun, store: State)
     assert "**off**" in (await ephemeral_answer(fake, inter)).content
 
 
-async def test_find_events_are_stored_in_sqlite(fake: FakeDiscord, bot_run: ClientRun, store: State) -> None:
+async def test_find_events_are_stored_in_sqlite(fake: FakeDiscord, stored_run: ClientRun, store: State) -> None:
     assert fake.guild is not None and fake.user is not None
     inter = await fake.send_interaction_command("find", {"query": "sinkhorn", "count": 3})
     await fake.wait_for_response(inter, timeout=TIMEOUT)
@@ -174,7 +166,7 @@ async def test_find_events_are_stored_in_sqlite(fake: FakeDiscord, bot_run: Clie
     assert "p-sinkhorn" in stored[0].paper_ids
 
 
-async def test_removing_the_guild_deletes_its_data(fake: FakeDiscord, bot_run: ClientRun, store: State) -> None:
+async def test_removing_the_guild_deletes_its_data(fake: FakeDiscord, stored_run: ClientRun, store: State) -> None:
     assert fake.guild is not None
     guild_id = fake.guild.id
     await configure(fake, papers_channel(fake))
@@ -190,7 +182,7 @@ async def test_removing_the_guild_deletes_its_data(fake: FakeDiscord, bot_run: C
 
     assert store.events.read(guild_id) == [] and store.subscriptions.list(guild_id=guild_id) == []
     assert store.servers.get(other.id) is not None  # other servers keep theirs
-    bot_run.assert_alive()
+    stored_run.assert_alive()
 
 
 async def test_servers_removed_while_offline_are_forgotten_at_start(
@@ -210,7 +202,7 @@ async def test_servers_removed_while_offline_are_forgotten_at_start(
 
 
 async def test_deleting_the_trending_channel_turns_trending_off_and_drops_its_subscriptions(
-    fake: FakeDiscord, bot_run: ClientRun, store: State
+    fake: FakeDiscord, stored_run: ClientRun, store: State
 ) -> None:
     assert fake.guild is not None
     guild_id, channel = fake.guild.id, papers_channel(fake)
@@ -224,4 +216,16 @@ async def test_deleting_the_trending_channel_turns_trending_off_and_drops_its_su
     await eventually(lambda: store.subscriptions.list(guild_id=guild_id) == [kept], "the channel's subscription to go")
     settings = store.servers.get(guild_id)
     assert settings is not None and not settings.enabled
-    bot_run.assert_alive()
+    stored_run.assert_alive()
+
+
+async def test_show_lists_every_setting_with_its_default(fake: FakeDiscord, stored_run: ClientRun, store: State) -> None:
+    # Setting each preference, and what it changes: tests/bot/test_preferences_e2e.py.
+    inter = await fake.send_interaction_command("config show", user=fake.moderator)
+    assert (await ephemeral_answer(fake, inter)).content.splitlines() == [
+        "Daily trending post: **off** (no channel chosen). Turn it on with `/config trending set`.",
+        "Papers in the daily post: **5** (`/config trending size`, 1-10).",
+        "Mentions: answered in **every channel** (`/config mentions allow` limits them to channels you pick).",
+        "/find results: **public** by default (`private:True` on /find shows them only to the searcher).",
+    ]
+    assert fake.guild is not None and store.servers.get(fake.guild.id) is None  # showing writes nothing

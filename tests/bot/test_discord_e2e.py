@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import discord
-import pytest
 
 from bot.core import engagement as events
 from bot.core.handlers import Handlers
@@ -20,6 +19,7 @@ from bot.discord_app.client import bot_intents
 from bot.discord_app.views import NOT_YOURS
 from tests.bot.fakes import FAST_SINKHORN, LONG, SINKHORN, FakeRetriever, ListSink, make_paper
 from tests.bot.harness import DEFER, TIMEOUT, UPDATE_MESSAGE, callback_types, no_pings, replies_to, running_bot
+from tests.bot.test_lasting_controls_e2e import page_button
 from tests.fakediscord import FLAG_EPHEMERAL, FakeDiscord
 from tests.fakediscord.pytest_helpers import ClientRun
 
@@ -30,7 +30,7 @@ async def test_login_intents_and_global_sync_once(fake: FakeDiscord, handlers: H
     async with running_bot(fake, handlers, tmp_path) as run:
         assert run.client.sync_outcome == "global"
         commands = {c["name"]: c for c in fake.commands[None]}
-        assert set(commands) == {"find", "paper", "similar", "help"}
+        assert set(commands) == {"find", "paper", "similar", "help", "Find similar papers"}
         find = {o["name"]: o for o in commands["find"]["options"]}
         assert (find["count"]["min_value"], find["count"]["max_value"]) == (1, 10)
         assert find["query"]["required"] and not find["private"].get("required", False)
@@ -59,7 +59,7 @@ async def test_dev_guild_sync_at_every_start(fake: FakeDiscord, handlers: Handle
         async with running_bot(fake, handlers, tmp_path, dev_guild_id=fake.guild.id) as run:
             assert run.client.sync_outcome == "guild"
     assert [scope for scope, _ in fake.command_puts] == [fake.guild.id, fake.guild.id]
-    assert {c["name"] for c in fake.commands[fake.guild.id]} == {"find", "paper", "similar", "help"}
+    assert {c["name"] for c in fake.commands[fake.guild.id]} == {"find", "paper", "similar", "help", "Find similar papers"}
     assert not (DataDir(tmp_path).command_hash).exists()
 
 
@@ -78,10 +78,10 @@ async def test_find_defers_then_shows_valid_cards(fake: FakeDiscord, run: Client
     assert "**implicit** **differentiation**" in first["description"]
     assert "semantic similarity" in first["description"]
     fields = {f["name"]: f["value"] for f in first["fields"]}
-    assert "[Code](https://github.com/google/jaxopt)" in fields["Links"]
+    assert "[Code](https://github.com/google/jaxopt)" in first["description"]  # on the signals line
     assert fields["Listed on"] == "HF papers page 000, #1; HF papers page 004, #125"
     assert len(msg.embeds) == 5
-    assert {"results:details", "results:similar", "results:next"} <= set(msg.custom_ids())
+    assert {"results:details", "results:similar", page_button(msg, "next")} <= set(msg.custom_ids())
     assert sink.events[-1].kind == events.SEARCH and sink.events[-1].user_id == fake.user.id
     assert sink.events[-1].guild_id == fake.guild.id and len(sink.events[-1].paper_ids) == 5
     assert fake.rejections == []
@@ -105,21 +105,21 @@ async def test_paging_only_for_the_searcher(fake: FakeDiscord, run: ClientRun, s
     inter = await fake.send_interaction_command("find", {"query": "graph neural networks", "count": 2})
     msg = await fake.wait_for_response(inter, timeout=TIMEOUT)
     assert [e["title"][:2] for e in msg.embeds] == ["1.", "2."] and "Page 1 of 3" in msg.content
-    assert msg.find_component("results:prev")["disabled"] is True
+    assert msg.find_component(page_button(msg, "prev"))["disabled"] is True
 
-    other = await fake.click_button(msg, "results:next", user=fake.moderator)
+    other = await fake.click_button(msg, page_button(msg, "next"), user=fake.moderator)
     refusal = await fake.wait_for_response(other, timeout=TIMEOUT)
     assert refusal.content == NOT_YOURS and refusal.ephemeral
     assert [e["title"][:2] for e in msg.embeds] == ["1.", "2."]  # unchanged
 
-    click = await fake.click_button(msg, "results:next")
+    click = await fake.click_button(msg, page_button(msg, "next"))
     updated = await fake.wait_for_response(click, timeout=TIMEOUT)
     assert click.ack_type == UPDATE_MESSAGE and updated.id == msg.id
     assert [e["title"][:2] for e in updated.embeds] == ["3.", "4."] and "Page 2 of 3" in updated.content
-    assert updated.find_component("results:prev")["disabled"] is False
+    assert updated.find_component(page_button(updated, "prev"))["disabled"] is False
     labels = [o["label"] for o in updated.find_component("results:details")["options"]]
     assert labels[0].startswith("3. ")
-    back = await fake.click_button(updated, "results:prev")
+    back = await fake.click_button(updated, page_button(updated, "prev"))
     again = await fake.wait_for_response(back, timeout=TIMEOUT, predicate=lambda m: "Page 1 of 3" in m.content)
     assert [e["title"][:2] for e in again.embeds] == ["1.", "2."]
     assert sink.kinds().count(events.PAGE) == 2  # the refused click is not counted
@@ -145,19 +145,7 @@ async def test_details_and_similar_menus(fake: FakeDiscord, run: ClientRun, sink
     assert sink.events[-2].user_id == fake.moderator.id and sink.events[-1].paper_ids[0] == SINKHORN.id
 
 
-async def test_expired_view_disables_its_controls(fake: FakeDiscord, handlers: Handlers, tmp_path: Path) -> None:
-    async with running_bot(fake, handlers, tmp_path, view_timeout=0.2):
-        inter = await fake.send_interaction_command("find", {"query": "graph neural networks", "count": 2})
-        msg = await fake.wait_for_response(inter, timeout=TIMEOUT)
-
-        def all_disabled() -> bool | None:
-            components = [c for row in msg.components for c in row["components"]]
-            return True if components and all(c.get("disabled") for c in components) else None
-
-        await fake.wait_for(all_disabled, timeout=TIMEOUT, what="the view's controls disabled")
-        assert msg.edits and msg.embeds  # edited in place, cards kept
-        with pytest.raises(ValueError):
-            await fake.click_button(msg, "results:next")
+# The controls outliving their view, a restart and their state: tests/bot/test_lasting_controls_e2e.py.
 
 
 # ------------------------------------------------------------------ /paper, /similar, /help

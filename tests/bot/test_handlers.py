@@ -11,6 +11,7 @@ from bot.core.handlers import HELP_TEXT, PAGES, Handlers
 from bot.core.live_index import LiveIndex
 from bot.core.ratelimit import SlidingWindowLimiter
 from bot.core.replies import ANSWER, HELP, PAPER_CARD, RESULTS, Requester
+from bot.discord_app.embeds import header
 from bot.terminal import text_render
 from tests.bot.fakes import FAST_SINKHORN, IMPLICIT, SINKHORN, FakeRetriever, ListSink, make_paper
 from tests.bot.harness import memory_talk
@@ -57,9 +58,19 @@ async def test_find_returns_pages_and_records_one_event(handlers: Handlers, retr
     assert event.paper_ids == tuple(c.paper.id for c in reply.page(0))
 
 
-async def test_find_clamps_count(handlers: Handlers, retriever: FakeRetriever) -> None:
-    assert (await handlers.find(ALICE, "sinkhorn", 50)).page_size == 10
-    assert (await handlers.find(ALICE, "sinkhorn", 0)).page_size == 1
+async def test_find_clamps_count_and_says_so(handlers: Handlers, retriever: FakeRetriever) -> None:
+    many = await handlers.find(ALICE, "sinkhorn", 50)
+    assert many.page_size == 10
+    assert many.note == "You asked for 50 results per page; showing 10, the most allowed (1-10)."
+    # On Discord the note is in the message above the cards, as the note on a long query is.
+    assert f"*{many.note}*" in header(many)
+    assert "showing 10, the most allowed" in text_render.render(many)
+    few = await handlers.find(ALICE, "sinkhorn", 0)
+    assert few.page_size == 1 and few.note == "You asked for 0 results per page; showing 1, the fewest allowed (1-10)."
+    assert (await handlers.find(ALICE, "sinkhorn", 10)).note is None
+    # Both notes at once: the query cut short, and the count.
+    both = await handlers.find(ALICE, "sinkhorn " * 100, 11)
+    assert both.note is not None and both.note.startswith("Your query was long;") and both.note.endswith("(1-10).")
 
 
 async def test_weak_results_are_few_and_marked(handlers: Handlers) -> None:
@@ -112,7 +123,7 @@ async def test_paper_resolves_ids_titles_and_unique_prefixes(handlers: Handlers,
     assert (await handlers.paper(ALICE, "efficient and modular implicit differentiation")).cards[0].paper == IMPLICIT
     reply = await handlers.paper(ALICE, "Efficient and Modular")
     assert reply.kind == PAPER_CARD and reply.cards[0].full and reply.cards[0].paper == IMPLICIT
-    with pytest.raises(UserFacingError, match="don't know a paper titled"):
+    with pytest.raises(UserFacingError, match="7 titles match it"):  # offered to pick from (test_title_choices.py)
         await handlers.paper(ALICE, "Graph Neural Networks for Task")  # seven titles start like this
     assert [e.kind for e in sink.events] == [events.PAPER] * 3
 

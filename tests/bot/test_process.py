@@ -192,6 +192,7 @@ async def answer_a_find(fake: FakeDiscord, proc: asyncio.subprocess.Process) -> 
     assert proc.returncode is None
     assert {c["name"] for c in commands} == {
         "find", "paper", "similar", "help", "config", "trending", "subscribe", "subscriptions", "unsubscribe",
+        "Find similar papers",
     }
     await fake.wait_ready(timeout=60)
     inter = await fake.send_interaction_command("find", {"query": "implicit differentiation"})

@@ -13,6 +13,7 @@ from bot.core.engagement import EngagementEvent
 from bot.datadir import DataDir
 from bot.state import SqliteEventSink, State, StateError, utc_iso
 from bot.state.migrations import SCHEMA_VERSION
+from bot.state.server_settings import DEFAULT_POST_SIZE, GuildSettings
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -255,3 +256,23 @@ def test_sqlite_sink_persists_and_never_raises(store: State, caplog: pytest.LogC
     sink.record(event(1))  # closed store: logged, not raised into the handler
     assert "could not store" in caplog.text
     sink.close()
+
+
+def test_version_3_file_gains_the_preferences_keeping_its_settings(tmp_path: Path) -> None:
+    from bot.state.migrations import MIGRATIONS
+
+    path = DataDir(tmp_path).state
+    with sqlite3.connect(path) as conn:  # a file from before the preferences
+        for migration in MIGRATIONS[:3]:
+            for statement in migration:
+                conn.execute(statement)
+        conn.execute("PRAGMA user_version = 3")
+        conn.execute("INSERT INTO guild_settings VALUES (1, 10, '09:00', 'Europe/Paris', 1, '2026-03-01T09:00:00+00:00')")
+    store = State.open(path)
+    assert store.db.schema_version == SCHEMA_VERSION
+    settings = store.servers.get(1)
+    assert settings == GuildSettings(
+        1, 10, "09:00", "Europe/Paris", True, "2026-03-01T09:00:00+00:00", DEFAULT_POST_SIZE, False, None
+    )
+    assert store.servers.enabled() == [settings]
+    store.close()

@@ -17,11 +17,14 @@ from .inject_interactions import (
     SUB_COMMAND_GROUP,
     USER,
     InteractionDispatch,
+    MessageRef,
 )
 from .state import ADMINISTRATOR, FakeChannel, FakeInteraction, FakeUser
 from .store import UserRef
 
 OptionsArg = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+# Application command types: slash (chat input), user and message context menus.
+CHAT_INPUT, USER_COMMAND, MESSAGE_COMMAND = 1, 2, 3
 
 
 def _snowflake_of(value: Any) -> str:
@@ -161,6 +164,46 @@ class CommandInjection(InteractionDispatch):
             data["resolved"] = resolved
         if enforce_permissions:
             self._check_command_allowed(command, user, channel, member_permissions)
+        return await self._dispatch_interaction(
+            2, data, user=user, channel=channel, member_permissions=member_permissions, locale=locale
+        )
+
+    async def send_message_command(
+        self,
+        name: str,
+        message: MessageRef,
+        *,
+        user: UserRef | None = None,
+        member_permissions: int | str | None = None,
+        locale: str = "en-US",
+        enforce_permissions: bool = True,
+    ) -> FakeInteraction:
+        """Use a message context-menu command (right-click, Apps) on a message, in that message's channel.
+
+        Discord sends interaction type 2 with `data.type` 3, the message's id as `target_id` and
+        the message itself in `resolved.messages`, content included: the target of a message
+        command is one of the exceptions to the message-content intent.
+        """
+        msg = self._as_message(message)
+        if msg.ephemeral:
+            raise ValueError("Discord offers no Apps menu on an ephemeral message")
+        user = self.resolve_user(user)
+        channel = self.channels[msg.channel_id]
+        command = self.find_command(name, channel.guild_id, type=MESSAGE_COMMAND)
+        if command is None:
+            known = sorted(c["name"] for cmds in self.commands.values() for c in cmds if c.get("type") == MESSAGE_COMMAND)
+            raise LookupError(f"no message command {name!r} is registered; message commands: {known}")
+        if enforce_permissions:
+            self._check_command_allowed(command, user, channel, member_permissions)
+        data: dict[str, Any] = {
+            "id": command["id"],
+            "name": name,
+            "type": MESSAGE_COMMAND,
+            "target_id": str(msg.id),
+            "resolved": {"messages": {str(msg.id): self.message_json(msg)}},
+        }
+        if "guild_id" in command:
+            data["guild_id"] = command["guild_id"]
         return await self._dispatch_interaction(
             2, data, user=user, channel=channel, member_permissions=member_permissions, locale=locale
         )

@@ -307,6 +307,17 @@ def _check_required_order(options: list[dict[str, Any]], errors: FormErrors, pat
             seen_optional = True
 
 
+def _validate_context_menu(command: dict[str, Any], errors: FormErrors, path: Path) -> None:
+    # User and message commands: a name of 1-32 characters (capitals and spaces allowed), an
+    # empty description and no options (Discord API docs, application commands).
+    if not 1 <= len(command.get("name") or "") <= 32:
+        errors.add(path + ("name",), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.")
+    if command.get("description"):
+        errors.add(path + ("description",), "BASE_TYPE_BAD_LENGTH", "Context menu commands cannot have a description.")
+    if command.get("options"):
+        errors.add(path + ("options",), "BASE_TYPE_BAD_LENGTH", "Context menu commands cannot have options.")
+
+
 def validate_commands(commands: Any, errors: FormErrors) -> None:
     """Check a bulk-overwrite body: names, descriptions, option limits, duplicates."""
     if not isinstance(commands, list):
@@ -321,8 +332,8 @@ def validate_commands(commands: Any, errors: FormErrors) -> None:
         if ctype == 1:
             chat_count += 1
             _validate_option({**command, "type": 1}, errors, path)
-        elif not 1 <= len(name) <= 32:
-            errors.add(path + ("name",), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.")
+        else:
+            _validate_context_menu(command, errors, path)
         key = (ctype, name)
         if key in seen:
             errors.add(

@@ -299,6 +299,9 @@ def command_payload(
         "application_id": str(application_id),
         "version": str(version),
     }
+    if data["type"] != 1:
+        # Discord returns an empty description for user and message commands.
+        data.setdefault("description", "")
     if data.get("default_member_permissions") is not None:
         # discord.py sends an int; Discord stores and returns the bitfield as a string.
         data["default_member_permissions"] = str(data["default_member_permissions"])

@@ -1,22 +1,30 @@
-"""/config: a server's trending settings (Manage Server only), and forgetting a server the bot leaves."""
+"""/config: a server's settings (Manage Server only), and forgetting a server or channel the bot loses."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import UserFacingError
+from bot.core.server_prefs import allowing, disallowing, everywhere, parse_post_size
 from bot.core.time_settings import parse_post_time, parse_timezone, suggest_zones
 from bot.discord_app.autocomplete import never_fails
 from bot.discord_app.permissions import require_postable
 from bot.discord_app.responder import Responder
 from bot.state.guilds import GuildData
-from bot.state.server_settings import GuildSettings, ServerSettings
+from bot.state.server_settings import (
+    MAX_POST_SIZE,
+    MIN_POST_SIZE,
+    GuildSettings,
+    MentionChannels,
+    ServerSettings,
+    unset,
+)
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PaperScoutBot
@@ -27,14 +35,54 @@ NOT_ALLOWED = "Only members with the **Manage Server** permission can change Pap
 GUILD_ONLY = "Settings belong to a server: use /config in a server channel, not in DMs."
 
 
-def describe(settings: GuildSettings | None) -> str:
-    """Return a server's settings as the text /config show replies with."""
-    if settings is None or settings.channel_id is None:
+def _trending_line(settings: GuildSettings) -> str:
+    if settings.channel_id is None:
         return "Daily trending post: **off** (no channel chosen). Turn it on with `/config trending set`."
     where = f"<#{settings.channel_id}> at **{settings.post_time}** ({settings.timezone})"
     if settings.enabled:
         return f"Daily trending post: **on**, in {where}."
     return f"Daily trending post: **off** (last set to {where}). Turn it on again with `/config trending set`."
+
+
+def size_line(settings: GuildSettings) -> str:
+    """Return how many papers the daily post has."""
+    return f"Papers in the daily post: **{settings.post_size}** (`/config trending size`, 1-10)."
+
+
+# Enough for any real list, well within a message's 2000 characters.
+_LISTED_CHANNELS = 40
+
+
+def mentions_line(settings: GuildSettings) -> str:
+    """Return where mentions of the bot are answered."""
+    channels = settings.mention_channels
+    if channels is None:
+        return "Mentions: answered in **every channel** (`/config mentions allow` limits them to channels you pick)."
+    if not channels:
+        return (
+            "Mentions: answered in **no channel** (`/config mentions allow` adds one, "
+            "`/config mentions everywhere` answers them everywhere)."
+        )
+    shown = ", ".join(f"<#{c}>" for c in channels[:_LISTED_CHANNELS])
+    more = f" and {len(channels) - _LISTED_CHANNELS} more" if len(channels) > _LISTED_CHANNELS else ""
+    return f"Mentions: answered only in {shown}{more} (and their threads); elsewhere they get no answer."
+
+
+def results_line(settings: GuildSettings) -> str:
+    """Return whether /find answers privately when the searcher does not say."""
+    if settings.private_results:
+        return (
+            "/find results: **private** by default, seen only by the searcher "
+            "(`private:False` on /find shows them to everyone)."
+        )
+    return "/find results: **public** by default (`private:True` on /find shows them only to the searcher)."
+
+
+def describe(settings: GuildSettings | None, guild_id: int = 0) -> str:
+    """Return a server's settings as the text /config show replies with, one line per setting."""
+    current = settings if settings is not None else unset(guild_id)
+    lines = (_trending_line(current), size_line(current), mentions_line(current), results_line(current))
+    return "\n".join(lines)
 
 
 class ConfigCog(commands.Cog):
@@ -47,6 +95,9 @@ class ConfigCog(commands.Cog):
         default_permissions=discord.Permissions(manage_guild=True),
     )
     trending = app_commands.Group(name="trending", description="The daily trending post.", parent=config)
+    mentions = app_commands.Group(
+        name="mentions", description="The channels where I answer when mentioned.", parent=config
+    )
 
     def __init__(self, servers: ServerSettings, guilds: GuildData, bot: commands.Bot | None = None) -> None:
         self.servers = servers
@@ -82,7 +133,7 @@ class ConfigCog(commands.Cog):
         require_postable(interaction, channel, guild_id)
         saved = await asyncio.to_thread(self.servers.set_trending, guild_id, channel.id, post_time, tz)
         log.info("guild %s set trending to channel %s at %s %s", guild_id, channel.id, post_time, tz)
-        await Responder(interaction).send_text(f"Saved. {describe(saved)}")
+        await Responder(interaction).send_text(f"Saved. {_trending_line(saved)}\n{size_line(saved)}")
 
     @trending_set.autocomplete("timezone")
     @never_fails
@@ -98,12 +149,82 @@ class ConfigCog(commands.Cog):
         text = "The daily trending post is now off." if was_on else "The daily trending post was already off."
         await Responder(interaction).send_text(text)
 
+    @trending.command(name="size")
+    @app_commands.describe(cards="How many papers each daily post shows (1-10, default 5); leave out to see it")
+    async def trending_size(
+        self,
+        interaction: discord.Interaction,
+        cards: app_commands.Range[int, MIN_POST_SIZE, MAX_POST_SIZE] | None = None,
+    ) -> None:
+        """Set how many papers the daily trending post shows."""
+        guild_id = self._require_manager(interaction)
+        if cards is None:
+            await Responder(interaction).send_text(size_line(await self._current(guild_id)))
+            return
+        size = parse_post_size(cards)
+        saved = await asyncio.to_thread(self.servers.set_post_size, guild_id, size)
+        log.info("guild %s set the trending post size to %d", guild_id, size)
+        await Responder(interaction).send_text(f"Saved. {size_line(saved)}")
+
+    @config.command(name="results")
+    @app_commands.describe(private="True: /find shows results only to the searcher unless they ask; leave out to see it")
+    async def results(self, interaction: discord.Interaction, private: bool | None = None) -> None:
+        """Choose whether /find results are private by default."""
+        guild_id = self._require_manager(interaction)
+        if private is None:
+            await Responder(interaction).send_text(results_line(await self._current(guild_id)))
+            return
+        saved = await asyncio.to_thread(self.servers.set_private_results, guild_id, private)
+        log.info("guild %s set private results to %s", guild_id, private)
+        await Responder(interaction).send_text(f"Saved. {results_line(saved)}")
+
+    @mentions.command(name="allow")
+    @app_commands.describe(channel="A channel where I should answer mentions")
+    async def mentions_allow(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        """Answer mentions in this channel (once any is allowed, only in allowed ones)."""
+        guild_id = self._require_manager(interaction)
+        # Answering needs the same as posting papers: see, send, embed, and reply (read history).
+        require_postable(interaction, channel, guild_id)
+        same = f"{channel.mention} was already allowed."
+        await self._change_mentions(interaction, guild_id, lambda now: allowing(now, channel.id), same)
+
+    @mentions.command(name="disallow")
+    @app_commands.describe(channel="A channel where I should no longer answer mentions")
+    async def mentions_disallow(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        """Stop answering mentions in this channel."""
+        guild_id = self._require_manager(interaction)
+        same = f"{channel.mention} was not allowed anyway."
+        await self._change_mentions(interaction, guild_id, lambda now: disallowing(now, channel.id), same)
+
+    @mentions.command(name="everywhere")
+    async def mentions_everywhere(self, interaction: discord.Interaction) -> None:
+        """Answer mentions in every channel again (the default)."""
+        guild_id = self._require_manager(interaction)
+        await self._change_mentions(interaction, guild_id, everywhere, "Nothing changed.")
+
+    async def _change_mentions(
+        self,
+        interaction: discord.Interaction,
+        guild_id: int,
+        change: Callable[[MentionChannels], MentionChannels],
+        same: str,
+    ) -> None:
+        """Apply a change to the mention channels (atomically, in the state) and say where mentions are answered."""
+        changed, saved = await asyncio.to_thread(self.servers.change_mention_channels, guild_id, change)
+        if changed:
+            log.info("guild %s set its mention channels to %s", guild_id, saved.mention_channels)
+        await Responder(interaction).send_text(f"{'Saved.' if changed else same} {mentions_line(saved)}")
+
     @config.command(name="show")
     async def show(self, interaction: discord.Interaction) -> None:
         """Show this server's PaperScout settings."""
         guild_id = self._require_manager(interaction)
         settings = await asyncio.to_thread(self.servers.get, guild_id)
-        await Responder(interaction).send_text(describe(settings))
+        await Responder(interaction).send_text(describe(settings, guild_id))
+
+    async def _current(self, guild_id: int) -> GuildSettings:
+        """Return the server's settings, the defaults if it never set any."""
+        return await asyncio.to_thread(self.servers.get, guild_id) or unset(guild_id)
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
@@ -128,16 +249,18 @@ class ConfigCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
-        """Stop posting into a deleted channel: its subscriptions go, and trending turns off if it was there."""
+        """Forget a deleted channel: its subscriptions and mention permission go; trending turns off if it was there."""
         try:
-            removed, off = await asyncio.to_thread(self.guilds.forget_channel, channel.guild.id, channel.id)
+            gone = await asyncio.to_thread(self.guilds.forget_channel, channel.guild.id, channel.id)
         except Exception:
             log.exception("could not forget deleted channel %s of guild %s", channel.id, channel.guild.id)
             return
-        if removed or off:
+        if gone.subscriptions_removed or gone.trending_off or gone.mentions_unlisted:
             log.info(
-                "channel %s of guild %s was deleted: removed %d subscriptions%s",
-                channel.id, channel.guild.id, removed, ", turned trending off" if off else "",
+                "channel %s of guild %s was deleted: removed %d subscriptions%s%s",
+                channel.id, channel.guild.id, gone.subscriptions_removed,
+                ", turned trending off" if gone.trending_off else "",
+                ", took it off the mention channels" if gone.mentions_unlisted else "",
             )
 
     async def _forget(self, guild_id: int, why: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from typing import TYPE_CHECKING
 
@@ -11,12 +13,17 @@ from discord.ext import commands
 from bot.core.conversation import Place, Talk
 from bot.core.handlers import Handlers
 from bot.core.replies import Requester
+from bot.core.result_pages import ResultPages
+from bot.core.server_prefs import answers_mention
 from bot.discord_app.fetch_button import FetchButton, fetch_view
 from bot.discord_app.responder import reply_to, report_message_failure
-from bot.discord_app.views import VIEW_TIMEOUT, ResultsView
+from bot.discord_app.views import results_view
+from bot.state.server_settings import ServerSettings
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PaperScoutBot
+
+log = logging.getLogger(__name__)
 
 # User, role and channel mentions say who is addressed, not what to search for.
 _MENTION_TOKEN = re.compile(r"<(?:@[!&]?|#)\d+>")
@@ -30,11 +37,21 @@ def question_of(content: str) -> str:
 class MentionCog(commands.Cog):
     """Answer messages that mention the bot, and DMs."""
 
-    def __init__(self, bot: commands.Bot, handlers: Handlers, talk: Talk, view_timeout: float = VIEW_TIMEOUT) -> None:
+    def __init__(
+        self,
+        bot: commands.Bot,
+        handlers: Handlers,
+        talk: Talk,
+        pages: ResultPages | None = None,
+        servers: ServerSettings | None = None,
+    ) -> None:
         self.bot = bot
         self.handlers = handlers
         self.talk = talk
-        self.view_timeout = view_timeout
+        # Where an answer of several pages would be kept for its ◀/▶ buttons.
+        self.pages = pages
+        # Without a state store every channel is answered, as by default.
+        self.servers = servers
 
     def _addressed(self, message: discord.Message) -> bool:
         me = self.bot.user
@@ -48,10 +65,34 @@ class MentionCog(commands.Cog):
         own_role = message.guild.self_role
         return own_role is not None and own_role.id in message.raw_role_mentions
 
+    async def _answers_here(self, message: discord.Message) -> bool:
+        """Return whether the server lets mentions be answered in this channel (DMs have no server: always)."""
+        settings = None
+        if message.guild is not None and self.servers is not None:
+            try:
+                settings = await asyncio.to_thread(self.servers.get, message.guild.id)
+            except Exception:
+                # Someone asked the bot directly: a settings read that fails must not silence it.
+                log.exception("could not read the mention channels of guild %s; answering", message.guild.id)
+                return True
+        parent_id = getattr(message.channel, "parent_id", None)
+        return answers_mention(settings, message.channel.id, parent_id, replies_to_bot=self._replies_to_us(message))
+
+    def _replies_to_us(self, message: discord.Message) -> bool:
+        """Return whether the message is a Discord reply to one of our messages."""
+        me = self.bot.user
+        replied = message.reference.resolved if message.reference is not None else None
+        return me is not None and isinstance(replied, discord.Message) and replied.author.id == me.id
+
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """Reply once to a mention or DM; never to bots or ourselves."""
         if not self._addressed(message):
+            return
+        if not await self._answers_here(message):
+            # Silence, like a channel the bot cannot see: a hint in a channel the server closed
+            # to the bot would be the noise the setting is there to stop.
+            log.debug("mention in channel %s: not one of its server's mention channels", message.channel.id)
             return
         guild_id = message.guild.id if message.guild else None
         who = Requester(user_id=message.author.id, guild_id=guild_id)
@@ -65,7 +106,7 @@ class MentionCog(commands.Cog):
                 reply, conversation_id = answer.reply, answer.conversation_id
             else:
                 reply, conversation_id = self.handlers.help(), None
-            view = ResultsView(self.handlers, reply, who, timeout=self.view_timeout) if reply.cards else None
+            view = await results_view(self.pages, self.handlers, reply, who)
             if reply.fetchable and guild_id is not None and getattr(self.bot, "fetch", None) is not None:
                 view = fetch_view(reply.fetchable)
             sent = await reply_to(message, reply, view)
@@ -73,8 +114,6 @@ class MentionCog(commands.Cog):
             # A listener has no error hook that knows the message; the decision is still bot.core.errors'.
             await report_message_failure(message, exc, "mention")
             return
-        if isinstance(view, ResultsView):
-            view.message_editor = sent.edit
         if conversation_id is not None:
             await self.talk.attach(sent.id, conversation_id)
 
@@ -82,4 +121,5 @@ class MentionCog(commands.Cog):
 async def setup(bot: PaperScoutBot) -> None:
     """Add the cog with the bot's handlers."""
     bot.add_dynamic_items(FetchButton)
-    await bot.add_cog(MentionCog(bot, bot.handlers, bot.talk, bot.view_timeout))
+    servers = bot.state.servers if bot.state is not None else None
+    await bot.add_cog(MentionCog(bot, bot.handlers, bot.talk, bot.result_pages, servers))

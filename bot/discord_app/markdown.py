@@ -1,0 +1,63 @@
+"""Discord markdown of the cards: escaping paper and user text, links, timestamps."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from bot.core import card_text
+
+# A link whose URL is longer is left out: it would eat a card's budget, and no real page needs it.
+LINK_URL_LIMIT = 512
+# Characters that open markdown anywhere: emphasis, code, strike, spoilers, masked links ("["),
+# and mentions, channels, custom emoji and timestamps ("<"); the backslash itself too.
+_INLINE_MARKDOWN = re.compile(r"([\\*_`~|\[<])")
+# Headings ("#", "##", "-#"), quotes and list markers are markdown only at a line start.
+_LEADING_MARKDOWN = re.compile(r"^(\s*)([#>\-+])", re.MULTILINE)
+_LEADING_NUMBER = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)
+
+
+def escape(text: str) -> str:
+    """Escape Discord markdown so paper or user text shows literally and cannot break a card."""
+    # Not discord.utils.escape_markdown: it escapes a "[...](...)" span by its first bracket only,
+    # and its greedy pattern swallows everything between two links on a line, unescaped.
+    escaped = _INLINE_MARKDOWN.sub(r"\\\1", text)
+    escaped = _LEADING_MARKDOWN.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+    return _LEADING_NUMBER.sub(lambda m: m.group(1) + "\\.", escaped)
+
+
+def fit(text: str, limit: int) -> str:
+    """Escape `text`, then cut it at a word so the escaped form fits `limit`."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    # Escapes add characters, as many as the text has markdown: find the longest cut of the
+    # raw text whose escaped form fits (a fixed guess would cut markdown-heavy text to nothing).
+    best = card_text.cut(text, min(1, limit))
+    low, high = 2, min(len(text), limit)
+    while low <= high:
+        middle = (low + high) // 2
+        candidate = escape(card_text.cut(text, middle))
+        if len(candidate) <= limit:
+            best, low = candidate, middle + 1
+        else:
+            high = middle - 1
+    return best
+
+
+def highlighted(text: str, terms: tuple[str, ...]) -> str:
+    """Escape `text` and put the words matching `terms` in bold."""
+    return "".join(f"**{escape(piece)}**" if hit else escape(piece) for piece, hit in card_text.highlight(text, terms))
+
+
+def markdown_link(label: str, url: str) -> str:
+    """Return `[label](url)` with the label escaped, or "" for a URL too long to be worth its characters."""
+    if len(url) > LINK_URL_LIMIT:
+        return ""
+    # A ")" or a space would end the link early.
+    return f"[{escape(label)}]({url.replace(')', '%29').replace(' ', '%20')})"
+
+
+def relative_time(when: datetime) -> str:
+    """Return Discord's timestamp markup that each reader sees as "3 days ago" in their own locale."""
+    return f"<t:{int(when.timestamp())}:R>"
