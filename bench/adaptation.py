@@ -19,12 +19,13 @@ Not part of the product: README "Quality" records the result.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import random
 import re
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -52,8 +53,8 @@ class TransformedEncoder:
     def __init__(self, inner: Encoder, transform: Transform) -> None:
         self.inner, self.transform, self.name = inner, transform, inner.name
 
-    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        return self.transform(self.inner.encode(texts, progress))
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self.transform(self.inner.encode(texts))
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -133,8 +134,9 @@ def centering(docs: np.ndarray, directions: int = 3) -> Transform:
     return lambda x: _unit((x - mean) - ((x - mean) @ top.T) @ top)
 
 
-def dev_scores(retriever: HybridRetriever, queries, transform: Transform | None, docs_too: bool) -> dict[str, np.ndarray]:
-    """Return per-query nDCG@10 of dense alone and the hybrid with the transform applied."""
+@contextlib.contextmanager
+def transformed(retriever: HybridRetriever, transform: Transform | None, docs_too: bool) -> Iterator[HybridRetriever]:
+    """Run the retriever with queries (and, if `docs_too`, its paper vectors) passed through `transform`; restore after."""
     encoder, vectors = retriever.encoder, retriever.vectors
     try:
         if transform is not None:
@@ -142,10 +144,16 @@ def dev_scores(retriever: HybridRetriever, queries, transform: Transform | None,
             if docs_too:
                 windows = transform(vectors.windows) if vectors.windows.size else vectors.windows
                 retriever.vectors = dataclasses.replace(vectors, doc=transform(vectors.doc), windows=windows)
-        config = {"x": retriever.config}
-        return {system: variant_scores(retriever, queries, config, system)["x"] for system in ("dense", "hybrid")}
+        yield retriever
     finally:
         retriever.encoder, retriever.vectors = encoder, vectors
+
+
+def dev_scores(retriever: HybridRetriever, queries, transform: Transform | None, docs_too: bool) -> dict[str, np.ndarray]:
+    """Return per-query nDCG@10 of dense alone and the hybrid with the transform applied."""
+    with transformed(retriever, transform, docs_too):
+        config = {"x": retriever.config}
+        return {system: variant_scores(retriever, queries, config, system)["x"] for system in ("dense", "hybrid")}
 
 
 def mechanical_table(corpus: Path, variants: dict[str, tuple[Transform | None, bool]]) -> None:
@@ -160,20 +168,15 @@ def mechanical_table(corpus: Path, variants: dict[str, tuple[Transform | None, b
         kinds = sorted({q.type for q in queries})
         print(f"\nmechanical check, seed {DEFAULT_SEED}: MRR@10 ({len(queries)} queries)")
         print(f"{'variant':14} {'system':7}" + "".join(f" {k[:10]:>10}" for k in kinds))
-        encoder, vectors = retriever.encoder, retriever.vectors
         for name, (transform, docs_too) in variants.items():
-            if transform is not None:
-                retriever.encoder = TransformedEncoder(encoder, transform)
-                if docs_too:
-                    retriever.vectors = dataclasses.replace(vectors, doc=transform(vectors.doc), windows=transform(vectors.windows))
             per: dict[tuple[str, str], list[float]] = {}
-            for q in queries:
-                for system, ranked in rankings(retriever, q.query).items():
-                    if system != "bm25":
-                        per.setdefault((system, q.type), []).append(mrr_at(ranked, q.grades, 1))
+            with transformed(retriever, transform, docs_too):
+                for q in queries:
+                    for system, ranked in rankings(retriever, q.query).items():
+                        if system != "bm25":
+                            per.setdefault((system, q.type), []).append(mrr_at(ranked, q.grades, 1))
             for system in ("dense", "hybrid"):
                 print(f"{name:14} {system:7}" + "".join(f" {np.mean(per[(system, k)]):10.4f}" for k in kinds))
-            retriever.encoder, retriever.vectors = encoder, vectors
 
 
 def main() -> None:

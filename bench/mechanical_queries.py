@@ -25,7 +25,6 @@ The scale corpus stays outside the repo; this generator and its default seed are
 
 from __future__ import annotations
 
-import gzip
 import json
 import random
 import re
@@ -34,6 +33,7 @@ from pathlib import Path
 
 from bench.corpus_file import read_corpus
 from corpus.clean import clean_text
+from corpus.ingest import open_jsonl
 from corpus.records import Candidate
 from retrieval.sentences import split_sentences
 from retrieval.tokenize import STOPWORDS
@@ -143,7 +143,7 @@ def generate(corpus: Path, papers: int = DEFAULT_PAPERS, seed: int = DEFAULT_SEE
 def off_topic_titles(corpus: Path) -> list[str]:
     """Return the titles of the corpus's OFF_TOPIC_VENUES papers that match no ON_TOPIC word (venue: the id's first part)."""
     titles = []
-    with (gzip.open(corpus, "rt", encoding="utf-8") if corpus.suffix == ".gz" else corpus.open(encoding="utf-8")) as handle:
+    with open_jsonl(corpus) as handle:
         for line in handle:
             try:
                 item = json.loads(line)

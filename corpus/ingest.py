@@ -7,7 +7,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from corpus.pages import PageError, parse_page
 from corpus.records import Candidate, normalize_arxiv_id, not_a_paper
@@ -102,6 +102,13 @@ def jsonl_source(path: Path) -> str:
     return Path(name).stem
 
 
+def open_jsonl(path: Path) -> TextIO:
+    """Return a JSONL file opened for reading text (gunzipped if its name ends in .gz; bad bytes replaced)."""
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
+    return path.open(encoding="utf-8", errors="replace")
+
+
 def read_jsonl(path: Path, problems: list[str]) -> list[Candidate]:
     """Return the candidates of a JSONL file (gzipped if it ends in .gz); each bad line is added to `problems` and skipped.
 
@@ -109,10 +116,7 @@ def read_jsonl(path: Path, problems: list[str]) -> list[Candidate]:
     """
     candidates = []
     source = jsonl_source(path)
-    opened = gzip.open(path, "rt", encoding="utf-8", errors="replace") if path.name.lower().endswith(".gz") else (
-        path.open(encoding="utf-8", errors="replace")
-    )
-    with opened as handle:
+    with open_jsonl(path) as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue

@@ -24,7 +24,7 @@ class Encoder(Protocol):
 
     name: str
 
-    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+    def encode(self, texts: list[str]) -> np.ndarray:
         """Return one normalized float32 row per text."""
         ...
 
@@ -58,8 +58,8 @@ class MiniLMEncoder:
                 self._model = self._load()
         return self._model
 
-    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        """Return normalized float32 embeddings of `texts`."""
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Return normalized float32 embeddings of `texts` (progress is the caller's: see retrieval/progress.py)."""
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
         import torch
@@ -74,18 +74,16 @@ class MiniLMEncoder:
             if len(texts) <= _SMALL_BATCH:
                 torch.set_num_threads(1)
             try:
-                return self._batched(model, texts, progress)
+                return self._batched(model, texts)
             finally:
                 torch.set_num_threads(threads)
 
-    def _batched(self, model: MiniLM, texts: list[str], progress: bool) -> np.ndarray:
+    def _batched(self, model: MiniLM, texts: list[str]) -> np.ndarray:
         """Embed in batches of similar length (less padding), returned in the original order."""
-        from tqdm import tqdm
-
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         starts = range(0, len(texts), self.batch_size)
-        for start in tqdm(starts, desc="Embedding", unit="batch", disable=not progress, dynamic_ncols=True):
+        for start in starts:
             chosen = order[start:start + self.batch_size]
             out[chosen] = model.embed([texts[i] for i in chosen])
         return out

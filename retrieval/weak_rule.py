@@ -113,7 +113,7 @@ def fit_weak_rule(sets: Sequence[Labelled], cap: float = CAP, weights: Sequence[
         below = [float(x) for score, _ in scored for x in score[score < cut]]
         threshold = (max(below) + cut) / 2 if below and np.isfinite(cut) else cut
         rule = WeakRule(weight, threshold)
-        caught = float(np.mean([count_flags(rule, d).negatives / max(1, count_flags(rule, d).of_negatives) for d in sets]))
+        caught = float(np.mean([(score[negative] < threshold).mean() if negative.any() else 0.0 for score, negative in scored]))
         # Ties go to the smaller weight (listed first): the simpler rule.
         if best is None or caught > best[0] + 1e-12:
             best = (caught, rule)

@@ -36,7 +36,7 @@ class WordEncoder:
     def __init__(self) -> None:
         self.calls: list[int] = []
 
-    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+    def encode(self, texts: list[str]) -> np.ndarray:
         self.calls.append(len(texts))
         out = np.zeros((len(texts), 64), dtype=np.float32)
         for row, text in enumerate(texts):

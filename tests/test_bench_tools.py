@@ -78,7 +78,7 @@ def test_supplied_vectors_follow_corpus_lines_and_the_model_fills_the_rest(tmp_p
         name = "model"
         calls: list = []
 
-        def encode(self, texts, progress=False):
+        def encode(self, texts):
             self.calls.append(list(texts))
             return np.full((len(texts), 384), 0.5, dtype=np.float32)
 

@@ -21,9 +21,9 @@ class CountingEncoder:
         self.name = name or inner.name
         self.texts = 0
 
-    def encode(self, texts, progress=False):
+    def encode(self, texts):
         self.texts += len(texts)
-        return self.inner.encode(texts, progress=progress)
+        return self.inner.encode(texts)
 
 
 def paths(root) -> IndexPaths:

@@ -25,7 +25,7 @@ class HashEncoder:
     def __init__(self) -> None:
         self.texts = 0
 
-    def encode(self, texts, progress=False):
+    def encode(self, texts):
         self.texts += len(texts)
         rows = []
         for text in texts:
@@ -102,11 +102,11 @@ def test_an_index_of_more_than_40000_vector_records_opens(tmp_path):
 
 def test_chunks_written_before_a_failure_are_kept_and_not_redone(tmp_path):
     class FailsOnThirdChunk(HashEncoder):
-        def encode(self, texts, progress=False):
+        def encode(self, texts):
             self.calls = getattr(self, "calls", 0) + 1
             if self.calls == 3:
                 raise RuntimeError("power cut")
-            return super().encode(texts, progress)
+            return super().encode(texts)
 
     corpus, where, seen = papers(100), paths(tmp_path), []
     with pytest.raises(RuntimeError):

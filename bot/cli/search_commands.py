@@ -77,13 +77,13 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _beir_result(directory: Path) -> dict:
+def _beir_result(directory: Path, encoder=None) -> dict:
     from bench.beir_index import open_beir
     from retrieval.evaluate import evaluate
 
     # A throwaway index: evaluation must never touch the bot's data dir.
     with tempfile.TemporaryDirectory(prefix="paperscout-beir-") as tmp:
-        retriever, queries = open_beir(directory, Path(tmp), progress=sys.stderr.isatty())
+        retriever, queries = open_beir(directory, Path(tmp), encoder, progress=sys.stderr.isatty())
         return evaluate(retriever, queries, min_grade=1)
 
 
@@ -93,14 +93,17 @@ def _scores(args: argparse.Namespace, settings: Settings) -> dict:
 
     if args.generated:
         from bench.mechanical_queries import build, build_weak_check
+        from retrieval.encoder import MiniLMEncoder
 
         with tempfile.TemporaryDirectory(prefix="paperscout-generated-") as tmp:
             count = build(Path(args.generated), Path(tmp) / "ranking", args.papers, args.seed)
             print(f"{count} generated queries over {args.papers} sampled papers (seed {args.seed})", file=sys.stderr)
-            result = _beir_result(Path(tmp) / "ranking")
+            # One model for both checks: loading it is seconds of every run.
+            encoder = MiniLMEncoder()
+            result = _beir_result(Path(tmp) / "ranking", encoder)
             count = build_weak_check(Path(args.generated), Path(tmp) / "weak", seed=args.seed)
             print(f"weak check: {count} generated queries over the shipped corpus (seed {args.seed})", file=sys.stderr)
-            weak = _beir_result(Path(tmp) / "weak")
+            weak = _beir_result(Path(tmp) / "weak", encoder)
             result["weak_check"] = {"negatives_flagged": weak["negatives_flagged"], "answerable_flagged": weak["positives_flagged"]}
     elif args.beir:
         result = _beir_result(Path(args.beir))

@@ -18,11 +18,8 @@ from corpus.source_names import SHIPPED_PAGE
 # Discord's limits (see ../shared/discord-notes.md). Discord counts code points, as len() does.
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
-FIELDS_LIMIT = 25
-FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1024
 FOOTER_LIMIT = 2048
-AUTHOR_LIMIT = 256
 CONTENT_LIMIT = 2000
 MESSAGE_EMBED_CHARS = 6000
 MESSAGE_EMBEDS = 10

@@ -94,16 +94,13 @@ async def _turn(interaction: discord.Interaction, list_id: int | None, page: int
     handlers = _handlers(interaction)
     handlers.record_page(requester_of(interaction), kept.reply, page)
     message = embeds.render(kept.reply, page)[0]
-    view = ResultsView(handlers, kept.reply, kept.owner, list_id=kept.id, page=page)
+    view = ResultsView(kept.reply, list_id=kept.id, page=page)
     await interaction.response.edit_message(content=message.content, embeds=list(message.embeds), view=view)
     await pages.touch(kept.id)
 
 
 class DetailsMenu(discord.ui.DynamicItem[discord.ui.Select], template=DETAILS_ID):
     """The "details of a paper" menu: anyone may open a card in full, privately."""
-
-    def __init__(self, select: discord.ui.Select) -> None:
-        super().__init__(select)
 
     @classmethod
     async def from_custom_id(
@@ -123,9 +120,6 @@ class DetailsMenu(discord.ui.DynamicItem[discord.ui.Select], template=DETAILS_ID
 
 class SimilarMenu(discord.ui.DynamicItem[discord.ui.Select], template=SIMILAR_ID):
     """The "papers similar to" menu: anyone may ask, and gets the answer privately."""
-
-    def __init__(self, select: discord.ui.Select) -> None:
-        super().__init__(select)
 
     @classmethod
     async def from_custom_id(
@@ -152,21 +146,11 @@ RESULT_CONTROLS = (PageButton, DetailsMenu, SimilarMenu)
 class ResultsView(discord.ui.View):
     """The controls under one page of result cards: ◀/▶ when the reply is kept as list `list_id`, then the menus.
 
-    `handlers`, `owner` and `timeout` are accepted as before the controls outlived their
-    view, and unused: a click reaches the client's handlers, the owner is kept with the
-    list, and nothing times out.
+    A click reaches the DynamicItem classes the client registers, which find the handlers
+    and the list's owner themselves: the view holds neither, and nothing times out.
     """
 
-    def __init__(
-        self,
-        handlers: Handlers,
-        reply: Reply,
-        owner: Requester,
-        *,
-        timeout: float | None = None,
-        list_id: int | None = None,
-        page: int = 0,
-    ) -> None:
+    def __init__(self, reply: Reply, *, list_id: int | None = None, page: int = 0) -> None:
         super().__init__(timeout=None)
         last = reply.pages - 1
         if list_id is not None and last > 0:
@@ -189,11 +173,9 @@ class ResultsView(discord.ui.View):
         self.stop()
 
 
-async def results_view(
-    pages: ResultPages | None, handlers: Handlers, reply: Reply, owner: Requester
-) -> ResultsView | None:
+async def results_view(pages: ResultPages | None, reply: Reply, owner: Requester) -> ResultsView | None:
     """Return the controls for a reply's cards (None without cards); a reply of several pages is kept for ◀/▶."""
     if not reply.cards:
         return None
     list_id = await pages.keep(owner, reply) if pages is not None and reply.pages > 1 else None
-    return ResultsView(handlers, reply, owner, list_id=list_id)
+    return ResultsView(reply, list_id=list_id)

@@ -106,7 +106,7 @@ class MentionCog(commands.Cog):
                 reply, conversation_id = answer.reply, answer.conversation_id
             else:
                 reply, conversation_id = self.handlers.help(), None
-            view = await results_view(self.pages, self.handlers, reply, who)
+            view = await results_view(self.pages, reply, who)
             if reply.fetchable and guild_id is not None and getattr(self.bot, "fetch", None) is not None:
                 view = fetch_view(reply.fetchable)
             sent = await reply_to(message, reply, view)

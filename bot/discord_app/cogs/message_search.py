@@ -58,7 +58,7 @@ class MessageSearchCog(commands.Cog):
             self.handlers, who, message.content or "", embed_texts(message),
             before_search=lambda: responder.defer(ephemeral=True),
         )
-        view = await results_view(self.pages, self.handlers, reply, who)
+        view = await results_view(self.pages, reply, who)
         await responder.send(reply, view=view, ephemeral=True)
 
 

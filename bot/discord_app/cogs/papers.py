@@ -62,7 +62,7 @@ class PapersCog(commands.Cog):
         except AmbiguousTitle as ambiguous:
             await self._offer(interaction, ambiguous.reply, self._show_similar, SIMILAR_PLACEHOLDER)
             return
-        await responder.send(reply, view=await results_view(self.pages, self.handlers, reply, who))
+        await responder.send(reply, view=await results_view(self.pages, reply, who))
 
     @app_commands.command(name="paper")
     @app_commands.describe(title="Start typing a title and pick one")

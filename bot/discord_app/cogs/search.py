@@ -79,7 +79,7 @@ class SearchCog(commands.Cog):
         reply = await self.handlers.find(
             who, query, count, filters=filters, before_search=lambda: responder.defer(ephemeral=ephemeral)
         )
-        view = await results_view(self.pages, self.handlers, reply, who)
+        view = await results_view(self.pages, reply, who)
         await responder.send(reply, view=view, ephemeral=ephemeral)
         if reply.cards and not ephemeral and interaction.channel_id is not None:
             # Replying to the results continues from them, like a mention's answer.
