@@ -1,216 +1,185 @@
-"""Answer quality: does a mention quote the sentence that answers the question, new rule versus old?
+"""Answer quality: does a question's reply quote a sentence that answers it, or say "nothing close" when nothing does?
 
-Run with `python -m bench.answer_quality` (builds an index of the shipped corpus in a
-temporary directory, about a minute) or `--data DIR` to reuse a data directory. Each case
-in eval/answers.jsonl names the paper expected to answer a question and the sentences of
-its cleaned abstract acceptable as the quote. Never part of the test suite's timing.
+`paperscout eval --answers FILE` scores a question file (eval/questions.jsonl's format, see
+eval/README.md) over the bot's corpus, or with `--sample CORPUS` over the shipped corpus plus
+the seeded bench sample the project's questions were written over. Per question it searches as
+a mention does (three cards) and takes the reply's quotes, best first:
+- answerable questions: is the FIRST quote an acceptable sentence of the named paper; is
+  any quote among the three papers' acceptable; was it told "nothing close";
+- absent-topic questions: was it told "nothing close" (no quote).
+`python -m bench.answer_quality` prints the same for the previous rule, plain cosine and the
+first sentence beside the new scorer, on one half of the split (the test half by default).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
+import sys
 import tempfile
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
-from retrieval.answer import DEFAULT_WEIGHTS, MIN_SCORE, AnswerWeights, answer_quotes
-from retrieval.encoder import Encoder
+from bench.answer_set import ABSENT, BENCH_CORPUS, QUESTIONS, Question, question_corpus, read_questions
+from retrieval.answer import QuestionAnswer
 from retrieval.types import SearchResult
 
-ROOT = Path(__file__).resolve().parent.parent
-ANSWERS = ROOT / "eval" / "answers.jsonl"
-# A mention shows three cards, so three papers are searched and may be quoted.
+# A mention shows three cards; its search goes deeper for "more".
 PAPERS = 3
-
-
-class _BM25(Protocol):
-    idf: dict[str, float]
+DEPTH = 30
 
 
 class AnswerRetriever(Protocol):
     """What the runner needs of a retriever (HybridRetriever has it)."""
 
-    encoder: Encoder
-    bm25: _BM25
-
     def search(self, query: str, k: int = 10) -> SearchResult: ...
+    def answer(self, result: SearchResult, max_papers: int = 3) -> QuestionAnswer: ...
 
 
 @dataclass(frozen=True)
-class AnswerCase:
-    """A question, the title of the paper expected to answer it, and its acceptable quotes."""
+class Outcome:
+    """One question's reply, judged."""
 
-    id: str
-    query: str
-    title: str
-    accept: tuple[str, ...]
+    question: Question
+    # Position (1-based) of the named paper among the three cards, None if not there.
+    paper_rank: int | None
+    quotes: tuple[tuple[str, str], ...]  # (title, sentence), best first
 
-
-@dataclass(frozen=True)
-class CaseOutcome:
-    """What each rule quoted for one case."""
-
-    case: AnswerCase
-    # Position (1-based) of the expected paper among the searched papers, None if absent.
-    expected_rank: int | None
-    new_quote: str | None
-    new_first_is_expected: bool
-    old_title: str | None
-    old_quote: str | None
+    def _ok(self, title: str, sentence: str) -> bool:
+        return title == self.question.title and sentence in self.question.accept
 
     @property
-    def new_paper_quoted(self) -> bool:
-        """Return whether the new rule quoted the expected paper at all."""
-        return self.new_quote is not None
+    def nothing_close(self) -> bool:
+        """Return whether the reply said no paper answers."""
+        return not self.quotes
 
     @property
-    def new_sentence_ok(self) -> bool:
-        """Return whether the new rule's quote of the expected paper is an acceptable sentence."""
-        return self.new_quote in self.case.accept
+    def first_ok(self) -> bool:
+        """Return whether the first quote is an acceptable sentence of the named paper."""
+        return bool(self.quotes) and self._ok(*self.quotes[0])
 
     @property
-    def old_paper_quoted(self) -> bool:
-        """Return whether the old rule (top hit only) quoted the expected paper."""
-        return self.old_title == self.case.title and bool(self.old_quote)
-
-    @property
-    def old_sentence_ok(self) -> bool:
-        """Return whether the old rule quoted an acceptable sentence of the expected paper."""
-        return self.old_paper_quoted and self.old_quote in self.case.accept
+    def any_ok(self) -> bool:
+        """Return whether any quote is an acceptable sentence of the named paper."""
+        return any(self._ok(t, s) for t, s in self.quotes)
 
 
-@dataclass(frozen=True)
-class AnswerReport:
-    """Counts over all cases, new rule versus old."""
-
-    outcomes: tuple[CaseOutcome, ...]
-
-    @property
-    def total(self) -> int:
-        """Return the number of cases."""
-        return len(self.outcomes)
-
-    def count(self, attribute: str) -> int:
-        """Return how many outcomes have the boolean `attribute` set."""
-        return sum(1 for o in self.outcomes if getattr(o, attribute))
-
-    @property
-    def new_sentence(self) -> int:
-        """Return how often the new rule quoted an acceptable sentence of the expected paper."""
-        return self.count("new_sentence_ok")
-
-    @property
-    def new_paper(self) -> int:
-        """Return how often the new rule quoted the expected paper."""
-        return self.count("new_paper_quoted")
-
-    @property
-    def new_first(self) -> int:
-        """Return how often the new rule's first quote is an acceptable sentence of the expected paper."""
-        return sum(1 for o in self.outcomes if o.new_first_is_expected and o.new_sentence_ok)
-
-    @property
-    def old_sentence(self) -> int:
-        """Return how often the old rule quoted an acceptable sentence of the expected paper."""
-        return self.count("old_sentence_ok")
-
-    @property
-    def old_paper(self) -> int:
-        """Return how often the old rule quoted the expected paper."""
-        return self.count("old_paper_quoted")
-
-    @property
-    def retrieved(self) -> int:
-        """Return how often the expected paper was among the searched papers (the ceiling of both rules)."""
-        return sum(1 for o in self.outcomes if o.expected_rank is not None)
+def run(retriever: AnswerRetriever, questions: Sequence[Question],
+        answer: Callable[[SearchResult], QuestionAnswer] | None = None) -> list[Outcome]:
+    """Return each question's judged reply; `answer` replaces the retriever's own rule (for baselines)."""
+    outcomes = []
+    for q in questions:
+        result = retriever.search(q.query, DEPTH)
+        shown = SearchResult(result.query, result.hits[:PAPERS], result.weak, result.note)
+        got = answer(shown) if answer is not None else retriever.answer(shown, PAPERS)
+        titles = [h.paper.clean_title for h in shown.hits]
+        rank = titles.index(q.title) + 1 if q.title in titles else None
+        quotes = tuple((titles[x.number - 1], x.sentence) for x in got.quotes)
+        outcomes.append(Outcome(q, rank, quotes))
+    return outcomes
 
 
-def load_cases(path: Path = ANSWERS) -> list[AnswerCase]:
-    """Return the cases of a JSONL file of {id, query, title, accept}."""
-    cases = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        cases.append(AnswerCase(row["id"], row["query"], row["title"], tuple(row["accept"])))
-    return cases
+def _share(values: list[bool]) -> float | None:
+    return round(sum(values) / len(values), 4) if values else None
 
 
-def run_case(
-    retriever: AnswerRetriever,
-    case: AnswerCase,
-    *,
-    weights: AnswerWeights = DEFAULT_WEIGHTS,
-    min_score: float = MIN_SCORE,
-) -> CaseOutcome:
-    """Search the case's question and record what the new and the old rule quote."""
-    result = retriever.search(case.query, PAPERS)
-    hits = result.hits[:PAPERS]
-    titles = [h.paper.title for h in hits]
-    expected_rank = titles.index(case.title) + 1 if case.title in titles else None
-    quotes = answer_quotes(
-        result.query, hits, retriever.encoder, retriever.bm25.idf,
-        max_papers=PAPERS, min_score=min_score, weights=weights,
-    )
-    new_quote = next((q.sentence for q in quotes if q.number == expected_rank), None)
-    first_is_expected = bool(quotes) and quotes[0].number == expected_rank
-    top = hits[0] if hits else None
-    return CaseOutcome(
-        case=case,
-        expected_rank=expected_rank,
-        new_quote=new_quote,
-        new_first_is_expected=first_is_expected,
-        old_title=top.paper.title if top else None,
-        old_quote=top.best_sentence if top else None,
-    )
+def summarize(outcomes: Sequence[Outcome]) -> dict:
+    """Return the shares the issue asks for, overall and per kind of question."""
+    answerable = [o for o in outcomes if o.question.answerable]
+    absent = [o for o in outcomes if not o.question.answerable]
+    summary = {
+        "answerable": len(answerable),
+        "first_quote_ok": _share([o.first_ok for o in answerable]),
+        "any_quote_ok": _share([o.any_ok for o in answerable]),
+        "paper_in_cards": _share([o.paper_rank is not None for o in answerable]),
+        "told_nothing_close": _share([o.nothing_close for o in answerable]),
+        "absent": len(absent),
+        "absent_nothing_close": _share([o.nothing_close for o in absent]),
+        "by_kind": {},
+    }
+    groups: dict[str, list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        groups[o.question.kind].append(o)
+    for kind, group in sorted(groups.items()):
+        if kind == ABSENT:
+            summary["by_kind"][kind] = {"n": len(group), "nothing_close": _share([o.nothing_close for o in group])}
+        else:
+            summary["by_kind"][kind] = {"n": len(group), "first_quote_ok": _share([o.first_ok for o in group]),
+                                        "any_quote_ok": _share([o.any_ok for o in group]),
+                                        "told_nothing_close": _share([o.nothing_close for o in group])}
+    return summary
 
 
-def evaluate_answers(
-    retriever: AnswerRetriever,
-    cases: Sequence[AnswerCase],
-    *,
-    weights: AnswerWeights = DEFAULT_WEIGHTS,
-    min_score: float = MIN_SCORE,
-) -> AnswerReport:
-    """Return the outcome of every case under both rules."""
-    return AnswerReport(tuple(run_case(retriever, c, weights=weights, min_score=min_score) for c in cases))
+def fold_spread(outcomes: Sequence[Outcome], folds: int = 5) -> dict:
+    """Return the standard deviation over `folds` slices (by position) of each headline share."""
+    slices = [list(outcomes[i::folds]) for i in range(folds)]
+    spread = {}
+    for key in ("first_quote_ok", "any_quote_ok", "absent_nothing_close"):
+        values = [v for v in (summarize(s)[key] for s in slices) if v is not None]
+        spread[key] = round(statistics.pstdev(values), 4) if len(values) > 1 else None
+    return spread
 
 
-def format_report(report: AnswerReport) -> str:
-    """Return a plain-text table of the counts and each case's quotes."""
-    n = report.total
+def format_summary(summary: dict) -> str:
+    """Return the summary as a small plain-text table."""
+    def pct(value: float | None) -> str:
+        return "  -  " if value is None else f"{value:5.2f}"
+
     lines = [
-        f"expected paper among the {PAPERS} searched: {report.retrieved}/{n}",
-        f"{'rule':<28}{'sentence ok':>12}{'paper quoted':>14}",
-        f"{'new (answer_quotes)':<28}{report.new_sentence:>9}/{n:<2}{report.new_paper:>11}/{n:<2}",
-        f"{'old (top best_sentence)':<28}{report.old_sentence:>9}/{n:<2}{report.old_paper:>11}/{n:<2}",
-        f"new rule's first quote is an acceptable sentence: {report.new_first}/{n}",
+        f"answerable questions: {summary['answerable']}  (named paper among the cards: {pct(summary['paper_in_cards'])})",
+        f"  first quote acceptable      {pct(summary['first_quote_ok'])}",
+        f"  acceptable quote among 3    {pct(summary['any_quote_ok'])}",
+        f"  told \"nothing close\"        {pct(summary['told_nothing_close'])}",
+        f"absent-topic questions: {summary['absent']}",
+        f"  answered \"nothing close\"    {pct(summary['absent_nothing_close'])}",
         "",
+        f"{'kind':12} {'n':>3} {'first':>6} {'any':>6} {'nothing':>8}",
     ]
-    for o in report.outcomes:
-        mark = "ok " if o.new_sentence_ok else ("-- " if o.new_paper_quoted else "?? ")
-        lines.append(f"{mark}{o.case.id} {o.case.query}  [old {'ok' if o.old_sentence_ok else '--'}]")
-        if o.new_quote and not o.new_sentence_ok:
-            lines.append(f"     new quoted: {o.new_quote[:150]}")
+    for kind, row in summary["by_kind"].items():
+        if kind == ABSENT:
+            lines.append(f"{kind:12} {row['n']:3d} {'':>6} {'':>6} {pct(row['nothing_close']):>8}")
+        else:
+            lines.append(f"{kind:12} {row['n']:3d} {pct(row['first_quote_ok']):>6} {pct(row['any_quote_ok']):>6} "
+                         f"{pct(row['told_nothing_close']):>8}")
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Build (or open) an index of the shipped corpus and print the answer-quality report."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, help="data directory to open (default: a fresh temporary one)")
-    parser.add_argument("--cases", type=Path, default=ANSWERS)
-    args = parser.parse_args(argv)
-    # Imported here: the report functions above need only a retriever, not the bot's wiring.
+def open_question_index(corpus: Path | None, index_dir: Path, progress: bool = False):
+    """Return a retriever over the shipped corpus (plus the bench sample if `corpus`), indexed in `index_dir`."""
     from bot.datadir import DataDir
-    from bot.services import open_services
+    from retrieval.encoder import MiniLMEncoder
+    from retrieval.index import open_retriever
 
-    with tempfile.TemporaryDirectory() as tmp:
-        services = open_services(DataDir(args.data or Path(tmp)))
-        report = evaluate_answers(services.retriever, load_cases(args.cases))
-    print(format_report(report))
+    return open_retriever(question_corpus(corpus), DataDir(index_dir).index_paths(), MiniLMEncoder(), progress=progress)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Answer quality of the new scorer beside the previous rule and baselines.")
+    parser.add_argument("--questions", type=Path, default=QUESTIONS)
+    parser.add_argument("--half", choices=["tune", "test", "all"], default="test")
+    parser.add_argument("--corpus", type=Path, default=BENCH_CORPUS, help="the bench corpus the sample is drawn from")
+    parser.add_argument("--index", type=Path, help="keep the index here (reused on the next run) instead of a temporary one")
+    parser.add_argument("--only-new", action="store_true", help="skip the baselines (they embed every sentence: minutes)")
+    args = parser.parse_args(argv)
+    from bench.answer_baselines import first_sentence, plain_cosine, previous_rule
+
+    questions = [q for q in read_questions(args.questions) if args.half == "all" or q.half == args.half]
+    with tempfile.TemporaryDirectory(prefix="paperscout-answers-") as tmp:
+        retriever = open_question_index(args.corpus, args.index or Path(tmp), progress=sys.stderr.isatty())
+        rules: dict[str, Callable[[SearchResult], QuestionAnswer] | None] = {"new scorer": None}
+        if not args.only_new:
+            rules["previous rule"] = previous_rule(retriever.encoder, retriever.bm25.idf)
+            rules["plain cosine"] = plain_cosine(retriever.encoder)
+            rules["first sentence"] = first_sentence
+        report = {}
+        for name, rule in rules.items():
+            outcomes = run(retriever, questions, rule)
+            report[name] = {**summarize(outcomes), "spread": fold_spread(outcomes)}
+            print(f"== {name} ({args.half} half, {len(questions)} questions)\n{format_summary(report[name])}\n")
+        print(json.dumps(report))
     return 0
 
 

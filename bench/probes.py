@@ -22,6 +22,7 @@ import numpy as np
 from bench.corpus_file import read_queries
 from bench.measure import own_peak_rss_mb, percentile_ms, timed
 from bot.datadir import DataDir
+from retrieval.types import SearchResult
 
 
 def probe_bm25(data_dir: DataDir) -> dict:
@@ -62,9 +63,16 @@ def probe_serve(data_dir: DataDir, queries: list[str], rounds: int, exact_sample
     services = open_services(data_dir)
     open_s = time.perf_counter() - start
     retriever, encoder = services.retriever, services.encoder
+    def ask(query: str) -> object:
+        # As a mention answers: the conversation's 30 results, quotes from the three shown.
+        result = retriever.search(query, 30)
+        return retriever.answer(SearchResult(result.query, result.hits[:3], result.weak, result.note))
+
     for query in queries[:5]:  # load the model and warm the caches, untimed
         retriever.search(query, 10)
-    times: dict[str, list[float]] = {"encode": [], "bm25": [], "dense": [], "dense_exact": [], "hybrid": []}
+        ask(query)
+    times: dict[str, list[float]] = {"encode": [], "bm25": [], "dense": [], "dense_exact": [], "hybrid": [],
+                                     "question": [], "quotes": []}
     for _ in range(rounds):
         for query in queries:
             times["encode"].append(timed(lambda: encoder.encode([query])))
@@ -74,9 +82,14 @@ def probe_serve(data_dir: DataDir, queries: list[str], rounds: int, exact_sample
             times["dense"].append(timed(lambda: retriever.nearest(qvec, 50)))
             times["dense_exact"].append(timed(lambda: np.argpartition(-(retriever.vectors.doc @ qvec), 50)[:50]))
             times["hybrid"].append(timed(lambda: retriever.search(query, 10)))
+            times["question"].append(timed(lambda: ask(query)))
+            found = retriever.search(query, 30)
+            shown = SearchResult(found.query, found.hits[:3], found.weak, found.note)
+            times["quotes"].append(timed(lambda: retriever.answer(shown)))
     result = {"papers": len(retriever), "open_s": round(open_s, 2), "queries": len(queries), "rounds": rounds}
     for name, samples in times.items():
         result |= _summary(name, samples)
+    result["question_over_search_p95_ms"] = round(result["question_p95_ms"] - result["hybrid_p95_ms"], 2)
     result["queries_per_s"] = round(len(times["hybrid"]) / sum(times["hybrid"]), 1)
     result["peak_rss_mb"] = round(own_peak_rss_mb())
     sample = queries[:: max(1, len(queries) // exact_sample)][:exact_sample]

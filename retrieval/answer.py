@@ -1,17 +1,42 @@
-"""Sentences that answer a question: one verbatim abstract sentence per top paper, chosen by meaning and words."""
+"""Sentences that answer a question: for each of the top papers, its abstract sentence that answers, if any.
+
+A question asks for a kind of answer (retrieval/question_kind.py); each candidate sentence
+of a paper's abstract is scored by a linear model over cheap features
+(retrieval/answer_features.py): words shared with the question and with what the title does
+not already say, closeness of meaning by mean word-piece vectors, place in the abstract
+(background first, findings later), and the cues of the kind asked (numbers for "how much",
+"than" for comparisons, "we show that" for yes/no, "by"/"using" for "how", "because" for
+"why"). The weights are fitted by `python -m bench.answer_fit` on SciFact's training
+rationales and the tuning half of eval/questions.jsonl, and ship in answer_model.json.
+
+A paper is quoted only when it holds enough of what the question asks (AnswerModel's gate):
+otherwise it is shown as a card, not quoted, so no sentence is put forward as an answer it is not.
+No model runs over the sentences at question time: a question costs its search plus a few
+milliseconds.
+"""
 
 from __future__ import annotations
 
-import re
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 
-from retrieval.encoder import Encoder
+from retrieval.answer_features import NAMES, idf_share, sentence_features
+from retrieval.answer_span import answer_span
+from retrieval.question_kind import question_kind
 from retrieval.sentences import split_sentences
+from retrieval.static_vectors import StaticVectors
 from retrieval.tokenize import tokenize
 from retrieval.types import Hit
+
+MODEL_PATH = Path(__file__).resolve().with_name("answer_model.json")
+# Very long abstracts are cut: later sentences are rarely the answer.
+MAX_SENTENCES = 24
+# Fragments shorter than this ("Code is released.") say nothing quotable.
+MIN_CHARS = 25
 
 
 @dataclass(frozen=True)
@@ -24,155 +49,110 @@ class Quote:
     # Copied verbatim from split_sentences(paper.clean_abstract); never rewritten.
     sentence: str
     score: float
+    # [start, end) of the words that answer (the figure, the comparison, the finding), or None.
+    bold: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
-class AnswerWeights:
-    """How a sentence's answer score is made; the weights were chosen on held-apart questions (see below).
+class QuestionAnswer:
+    """What a question got: the kind of answer it asks for, and its quotes in card order."""
 
-    score = cosine(question, "title. sentence")
-            + lexical * overlap(question, sentence)
-            + ask * overlap(question words not in the title, sentence)
-            - background * (sentence precedes the abstract's first "we" / "this paper")
+    question: str
+    kind: str
+    quotes: tuple[Quote, ...]
 
-    Chosen on 26 tuning questions (other papers, judged like eval/answers.jsonl, not shipped),
-    kept apart from the 15 that bench/answer_quality.py scores, under the constraint that
-    "is there work on faster Sinkhorn?" quotes the sentence saying the method is faster. An
-    acceptable sentence was picked for 10/26 by plain cosine, 12/26 with the title as context,
-    13/26 adding the background penalty, and 12/26 with the terms below (11-12/26 over lexical
-    0-0.2, ask 0.1-0.2, background 0.05-0.15): the `ask` term costs one question and is what
-    makes the Sinkhorn case work, which also needs background >= 0.1. Small numbers: read the
-    differences as "no worse", not as gains.
+    @property
+    def answered(self) -> bool:
+        """Return whether any paper answers (else the reply says "nothing close")."""
+        return bool(self.quotes)
+
+
+@dataclass(frozen=True)
+class AnswerModel:
+    """The fitted sentence weights (one per feature of NAMES) and the gate a paper must pass to be quoted.
+
+    The gate (gate_parts): the share of the question's idf mass the paper's title and abstract
+    hold, plus `gate_rare` x the share of its two rarest words' mass, plus `gate_dense` x the
+    paper's dense similarity, at least `gate_min`. A paper about another topic that shares the
+    question's everyday words ("accuracy", "transformer") holds little of its rare words
+    ("insulin", "tokamak"); the paper a question was asked about holds most.
     """
 
-    # The meaning: each sentence is read as part of its paper, its title prefixed (as in the
-    # index's windows), so "our method" and acronyms ("the SNS algorithm") count as the topic.
-    # Counting shared keywords first, as `best_sentence` does, quotes motivation sentences
-    # that restate the topic; so words only break near-ties (cosines differ by 0.05-0.3).
-    # Share (0..1) of the question's idf mass found in the sentence.
-    lexical: float = 0.1
-    # Share of the idf mass of the question's words the title does not already contain, found
-    # in the sentence: the title tells the reader the topic, the quote should answer the rest
-    # ("faster" in "faster Sinkhorn"). MiniLM alone rates "its runtime may still be slow" closer
-    # to "faster Sinkhorn" than "converges orders of magnitude faster".
-    ask: float = 0.1
-    # Background: the sentences an abstract opens with before it first says what "we" or
-    # "this paper" did. They restate the field and its problem ("Despite the success of the
-    # Sinkhorn algorithm, its runtime may still be slow"), so they resemble the question while
-    # answering none of it. A mild penalty: a background sentence still wins when clearly closer.
-    background: float = 0.1
-    # Very long abstracts are cut: later sentences are rarely the answer and each costs an encode.
-    max_sentences: int = 24
-    # Fragments shorter than this ("Code is released.") say nothing quotable.
-    min_chars: int = 25
+    weights: np.ndarray
+    gate_dense: float = 0.5
+    gate_rare: float = 0.0
+    gate_min: float = 0.0
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> AnswerModel:
+        """Read a model written by bench/answer_fit.py; its feature list must be today's."""
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(data["features"]) != NAMES:
+            raise ValueError(f"{path} was fitted on other features: run `python -m bench.answer_fit`")
+        return cls(np.asarray(data["weights"], dtype=np.float64), float(data["gate_dense"]),
+                   float(data.get("gate_rare", 0.0)), float(data["gate_min"]))
+
+    def passes(self, parts: tuple[float, float, float]) -> bool:
+        """Return whether a paper with these gate_parts may be quoted."""
+        coverage, rare, dense = parts
+        return coverage + self.gate_rare * rare + self.gate_dense * dense >= self.gate_min
 
 
-DEFAULT_WEIGHTS = AnswerWeights()
-# Below this, the best sentence is only loosely related to the question: the paper is still
-# shown as a card, but quoting it would put words in its mouth. Set on eval/dev.jsonl's 45
-# queries (top 3 each): it drops 13 of 15 quotes for the negative queries, 11 of 30 for
-# papers judged irrelevant and 4 of 90 for papers judged relevant.
-MIN_SCORE = 0.4
-# A sentence that says what the authors did: the end of an abstract's background.
-_CONTRIBUTION = re.compile(r"\b(?:we|our|us|this (?:paper|work|study|article)|here)\b", re.IGNORECASE)
+def gate_parts(question: str, paper_text: str, dense_similarity: float, idf: Mapping[str, float],
+               unknown: float) -> tuple[float, float, float]:
+    """Return (coverage, rare coverage, dense similarity) of a paper for a question (see AnswerModel)."""
+    terms = list(dict.fromkeys(tokenize(question)))
+    present = set(tokenize(paper_text))
+    rare = sorted(terms, key=lambda t: -idf.get(t, unknown))[:2]
+    return idf_share(terms, present, idf, unknown), idf_share(rare, present, idf, unknown), dense_similarity
 
 
-def candidate_sentences(abstract: str, weights: AnswerWeights = DEFAULT_WEIGHTS) -> list[tuple[int, str]]:
+_DEFAULT: AnswerModel | None = None
+
+
+def default_model() -> AnswerModel:
+    """Return the shipped model, read once."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = AnswerModel.load()
+    return _DEFAULT
+
+
+def candidate_sentences(abstract: str) -> list[tuple[int, str]]:
     """Return (position, sentence) pairs of an abstract worth scoring, in abstract order."""
-    sentences = split_sentences(abstract)[: weights.max_sentences]
-    kept = [(i, s) for i, s in enumerate(sentences) if len(s) >= weights.min_chars]
+    sentences = split_sentences(abstract)[:MAX_SENTENCES]
+    kept = [(i, s) for i, s in enumerate(sentences) if len(s) >= MIN_CHARS]
     # An abstract of fragments only still gets its sentences considered.
     return kept or list(enumerate(sentences))
 
 
-def lexical_overlap(query_terms: Sequence[str], sentence: str, idf: Mapping[str, float], unknown: float | None = None) -> float:
-    """Return the share of the query's idf mass whose terms occur in `sentence` (0..1)."""
-    unique = list(dict.fromkeys(query_terms))
-    if not unique:
-        return 0.0
-    # A query word the corpus never uses weighs like its rarest known word.
-    unknown = max(idf.values(), default=1.0) if unknown is None else unknown
-    weight = {t: idf.get(t, unknown) for t in unique}
-    total = sum(weight.values())
-    if total <= 0:
-        return 0.0
-    present = set(tokenize(sentence))
-    return sum(w for t, w in weight.items() if t in present) / total
-
-
-def background_mask(sentences: Sequence[str]) -> list[bool]:
-    """Return, per sentence, whether it comes before the abstract's first contribution sentence.
-
-    An abstract that never says "we" or "this paper" has no detectable background: nothing is marked.
-    """
-    first = next((i for i, s in enumerate(sentences) if _CONTRIBUTION.search(s)), None)
-    if first is None:
-        return [False] * len(sentences)
-    return [i < first for i in range(len(sentences))]
-
-
-def sentence_scores(
-    cosines: np.ndarray,
-    overlaps: Sequence[float],
-    ask_overlaps: Sequence[float],
-    background: Sequence[bool],
-    weights: AnswerWeights = DEFAULT_WEIGHTS,
-) -> np.ndarray:
-    """Return each sentence's answer score (see AnswerWeights) from its parts."""
-    scores = np.asarray(cosines, dtype=np.float64)
-    scores = scores + weights.lexical * np.asarray(overlaps, dtype=np.float64)
-    scores = scores + weights.ask * np.asarray(ask_overlaps, dtype=np.float64)
-    return scores - weights.background * np.asarray(background, dtype=np.float64)
-
-
-def _in_context(title: str, sentence: str) -> str:
-    return f"{title}. {sentence}" if title else sentence
-
-
-def answer_quotes(
-    query: str,
+def answer_question(
+    question: str,
     hits: Sequence[Hit],
-    encoder: Encoder,
     idf: Mapping[str, float],
+    static: StaticVectors | None = None,
     *,
+    model: AnswerModel | None = None,
     max_papers: int = 3,
-    min_score: float = MIN_SCORE,
-    weights: AnswerWeights = DEFAULT_WEIGHTS,
-) -> tuple[Quote, ...]:
-    """Return at most one quote per paper among `hits[:max_papers]`, in hit order; weak papers get none."""
-    papers = [h.paper for h in hits[: max(0, max_papers)]]
-    per_paper = [candidate_sentences(p.clean_abstract, weights) for p in papers]
-    texts = [_in_context(p.clean_title, s) for p, cands in zip(papers, per_paper) for _, s in cands]
-    if not texts or not query.strip():
-        return ()
-    # One encode call for the query and every candidate: a few dozen short texts.
-    vectors = encoder.encode([query, *texts])
-    cosines = vectors[1:] @ vectors[0]
-    query_terms = list(dict.fromkeys(tokenize(query)))
+    unknown_idf: float | None = None,
+) -> QuestionAnswer:
+    """Return the quotes that answer `question` among `hits[:max_papers]`, in card order (the best paper first)."""
+    model = model or default_model()
+    kind = question_kind(question)
+    if not question.strip():
+        return QuestionAnswer(question, kind, ())
+    question_static = static.encode([question])[0] if static is not None else None
     # A question word the corpus never uses weighs like its rarest known word.
-    unknown = max(idf.values(), default=1.0)
-    quotes: list[Quote] = []
-    start = 0
-    for number, (paper, cands) in enumerate(zip(papers, per_paper), start=1):
-        end = start + len(cands)
-        paper_cosines = cosines[start:end]
-        start = end
-        if not cands:
+    unknown = max(idf.values(), default=1.0) if unknown_idf is None else unknown_idf
+    quotes = []
+    for number, hit in enumerate(hits[: max(0, max_papers)], start=1):
+        sentences = [s for _, s in candidate_sentences(hit.paper.clean_abstract)]
+        if not sentences or not model.passes(gate_parts(question, hit.paper.text, hit.dense_similarity, idf, unknown)):
             continue
-        sentences = [s for _, s in cands]
-        title_terms = set(tokenize(paper.clean_title))
-        ask_terms = [t for t in query_terms if t not in title_terms]
-        scores = sentence_scores(
-            paper_cosines,
-            [lexical_overlap(query_terms, s, idf, unknown) for s in sentences],
-            [lexical_overlap(ask_terms, s, idf, unknown) for s in sentences],
-            background_mask(sentences),
-            weights,
-        )
+        features = sentence_features(question, kind, hit.paper.clean_title, sentences, idf, static, question_static, unknown)
+        scores = features @ model.weights
         # Ties go to the earlier sentence: argmax returns the first maximum.
         best = int(np.argmax(scores))
-        score = float(scores[best])
-        if score < min_score:
-            continue
-        quotes.append(Quote(paper_id=paper.id, number=number, sentence=sentences[best], score=score))
-    return tuple(quotes)
+        sentence = sentences[best]
+        quotes.append(Quote(hit.paper.id, number, sentence, float(scores[best]), answer_span(question, kind, sentence)))
+    return QuestionAnswer(question, kind, tuple(quotes))

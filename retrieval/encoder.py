@@ -11,6 +11,7 @@ from typing import Protocol
 import numpy as np
 
 from retrieval.minilm import MiniLM
+from retrieval.static_vectors import StaticVectors
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class MiniLMEncoder:
     def __init__(self, batch_size: int = 64) -> None:
         self.batch_size = batch_size
         self._model: MiniLM | None = None
+        self._static: StaticVectors | None = None
         self._lock = threading.Lock()
         self._encode_lock = threading.Lock()
 
@@ -57,6 +59,14 @@ class MiniLMEncoder:
             if self._model is None:
                 self._model = self._load()
         return self._model
+
+    def static_vectors(self) -> StaticVectors:
+        """Return the model's word-piece sentence vectors (loaded with the model, built once)."""
+        model = self.model
+        with self._lock:
+            if self._static is None:
+                self._static = model.static_vectors()
+            return self._static
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Return normalized float32 embeddings of `texts` (progress is the caller's: see retrieval/progress.py)."""

@@ -10,7 +10,9 @@ import numpy as np
 
 from corpus.clean import normalize_title
 from corpus.paper import Paper
-from retrieval.answer import Quote, answer_quotes
+from retrieval.answer import QuestionAnswer, answer_question
+from retrieval.question_kind import question_kind
+from retrieval.static_vectors import StaticVectors
 from retrieval.encoder import Encoder
 from retrieval.filters import FilterIndex, SearchFilters
 from retrieval.fusion import FusionConfig, anchor_rerank, standardize, top_rows, top_stats
@@ -99,9 +101,18 @@ class HybridRetriever:
         mask = self._filters.apply(filters, self.bm25).mask
         return sum(1 for pid in paper_ids if pid in self._row and mask[self._row[pid]])
 
-    def answer_quotes(self, query: str, hits: Sequence[Hit]) -> tuple[Quote, ...]:
-        """Return, for up to three hits, the abstract sentence that best answers `query` (see retrieval.answer)."""
-        return answer_quotes(query, hits, self.encoder, self.bm25.idf)
+    @cached_property
+    def _static(self) -> StaticVectors | None:
+        # Only the real MiniLM encoder has a word-piece table; a test's fake encoder has none.
+        make = getattr(self.encoder, "static_vectors", None)
+        return make() if make is not None else None
+
+    def answer(self, result: SearchResult, max_papers: int = 3) -> QuestionAnswer:
+        """Return the sentences of `result`'s top papers that answer its query; none when the match is weak."""
+        if result.weak:
+            return QuestionAnswer(result.query, question_kind(result.query), ())
+        return answer_question(result.query, result.hits, self.bm25.idf, self._static, max_papers=max_papers,
+                               unknown_idf=self._unknown_idf)
 
     def find_title(self, title: str) -> Paper | None:
         """Return the paper whose normalized title equals `title`'s."""

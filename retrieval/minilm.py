@@ -41,6 +41,14 @@ class MiniLM:
         self.tokenizer = tokenizer
         self.weights = safetensors.torch.load_file(str(path / "model.safetensors"))
 
+    def static_vectors(self):
+        """Return the model's input word-piece table as a StaticVectors (retrieval/static_vectors.py)."""
+        from retrieval.static_vectors import StaticVectors
+
+        special = {self.tokenizer.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]")}
+        table = self.weights["embeddings.word_embeddings.weight"].float().numpy()
+        return StaticVectors(self.tokenizer, table, frozenset(i for i in special if i is not None))
+
     def embed(self, texts: list[str]) -> np.ndarray:
         """Return one L2-normalized float32 row per text (one batch: pass texts of similar length)."""
         torch = self._torch

@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from corpus.paper import Paper
-from retrieval.answer import background_mask
+from retrieval.answer_features import background_mask
 from retrieval.bm25 import BM25Index
 from retrieval.sentences import split_sentences
 from retrieval.tokenize import fold, tokenize, words

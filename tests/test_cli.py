@@ -174,3 +174,68 @@ def test_ingest_hf_daily_merges_with_shipped_papers(data_dir, capsys, monkeypatc
         assert main(["ingest", "--hf-daily", "not-a-date"]) == 2
     finally:
         server.stop()
+
+
+def test_ask_json_reads_the_kind_quotes_with_bold_spans_and_says_it_answered(data_dir, capsys):
+    capsys.readouterr()
+    assert main(["ask", "how much faster does the sparse Newton Sinkhorn converge?", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["kind"] == "figure" and answer["answered"] is True
+    first = answer["quotes"][0]
+    assert set(first) >= {"paper_id", "card", "sentence", "bold", "score"}
+    assert first["card"] == 1 and "orders of magnitude faster" in first["sentence"]
+    assert first["sentence"][first["bold"][0]:first["bold"][1]] == first["bold_text"]
+    assert [c["card"] for c in answer["cards"]] == [1, 2, 3] and answer["cards"][0]["quoted"]
+
+
+def test_ask_says_nothing_close_for_a_topic_the_corpus_lacks(data_dir, capsys):
+    capsys.readouterr()
+    assert main(["ask", "How do transformer models forecast day-ahead electricity prices?", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["answered"] is False and answer["quotes"] == [] and len(answer["cards"]) == 3
+    assert main(["ask", "How do transformer models forecast day-ahead electricity prices?"]) == 0
+    assert capsys.readouterr().out.startswith("Nothing in my corpus answers that.")
+
+
+def test_ask_opens_with_the_quote_and_refuses_an_empty_question_in_one_line(data_dir, capsys):
+    capsys.readouterr()
+    assert main(["ask", "is there work on faster Sinkhorn?"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("  > \u201c") and "orders of magnitude faster" in out and "[1]" in out
+    assert main(["ask", "?!"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("paperscout ask:") and len(err.strip().splitlines()) == 1
+
+
+def test_eval_answers_scores_a_question_file_over_the_data_dir(data_dir, tmp_path, capsys):
+    questions = tmp_path / "q.jsonl"
+    rows = [
+        {"id": "a", "kind": "figure", "query": "how much faster does the sparse Newton Sinkhorn converge?",
+         "title": "Accelerating Sinkhorn Algorithm with Sparse Newton Iterations",
+         "accept": ["In terms of total iteration count, we observe that the SNS algorithm converges orders of magnitude "
+                    "faster across a wide range of practical cases, including optimal transportation between empirical "
+                    "distributions and calculating the Wasserstein W_1, W_2 distance of discretized densities."]},
+        {"id": "n", "kind": "absent", "query": "How do transformer models forecast day-ahead electricity prices?", "accept": []},
+        {"id": "x", "kind": "method", "query": "how does it work?", "title": "A paper nobody has", "accept": ["It works."]},
+    ]
+    questions.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["eval", "--answers", str(questions), "--json"]) == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)
+    assert summary["answerable"] == 1 and summary["first_quote_ok"] == 1.0 and summary["any_quote_ok"] == 1.0
+    assert summary["absent"] == 1 and summary["absent_nothing_close"] == 1.0 and summary["skipped"] == 1
+    assert summary["by_kind"]["figure"]["first_quote_ok"] == 1.0
+    assert "question x names a paper not in the corpus" in captured.err
+
+
+def test_eval_answers_names_a_bad_question_file_in_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PAPERSCOUT_DATA_DIR", str(tmp_path / "never-opened"))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "query": "q", "kind": "figure"}\n', encoding="utf-8")
+    for path in (bad, tmp_path / "missing.jsonl"):
+        capsys.readouterr()
+        assert main(["eval", "--answers", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("paperscout eval:") and str(path.name) in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "never-opened").exists()

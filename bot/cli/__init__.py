@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.cli.bench_command import cmd_bench
 from bot.cli.corpus_commands import cmd_ingest, cmd_reindex, cmd_remove, cmd_stats
-from bot.cli.search_commands import cmd_console, cmd_eval, cmd_run, cmd_search, print_result
+from bot.cli.search_commands import cmd_ask, cmd_console, cmd_eval, cmd_run, cmd_search, print_result
 from bot.logging_setup import setup_logging
 from bot.settings import Settings, SettingsError, get_settings
 
@@ -57,12 +57,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
+    p = sub.add_parser("ask", help="answer a question with the sentences that answer it, as a mention does")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="the kind read, each quote (paper, card, sentence, bold span, score), and whether anything answered")
+    p.set_defaults(func=cmd_ask)
+
     p = sub.add_parser("eval", help="measure retrieval quality")
     p.add_argument("file", nargs="?", help="judged queries (JSONL, relevance keyed by title)")
     p.add_argument("--beir", metavar="DIR", help="a BEIR directory instead of FILE")
     p.add_argument("--generated", metavar="CORPUS", help="queries made mechanically from papers sampled out of CORPUS (JSONL[.gz])")
     p.add_argument("--papers", type=int, default=1000, help="papers sampled for --generated (default 1000)")
     p.add_argument("--seed", type=int, default=13, help="sampling seed for --generated (default 13)")
+    p.add_argument("--answers", metavar="FILE", help="questions with acceptable quotes (eval/questions.jsonl's format): score the answers")
+    p.add_argument("--sample", metavar="CORPUS", help="with --answers: over the shipped corpus plus the seeded sample of CORPUS the project's questions were written over")
+    p.add_argument("--half", choices=["tune", "test", "all"], default="all", help="with --answers: only the questions of this half of the split")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
 

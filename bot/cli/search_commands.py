@@ -77,6 +77,51 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def answer_json(answer, shown) -> dict:
+    """Return a question's answer as plain data: the kind read, each quote, whether the corpus answered."""
+    quotes = []
+    for q in answer.quotes:
+        bold = list(q.bold) if q.bold else None
+        quotes.append({"paper_id": q.paper_id, "card": q.number, "title": shown[q.number - 1].paper.clean_title,
+                       "sentence": q.sentence, "bold": bold, "bold_text": q.sentence[q.bold[0]:q.bold[1]] if q.bold else None,
+                       "score": round(q.score, 4)})
+    cards = [{"card": n, "paper_id": h.paper.id, "title": h.paper.clean_title, "quoted": any(q.number == n for q in answer.quotes)}
+             for n, h in enumerate(shown, start=1)]
+    return {"question": answer.question, "kind": answer.kind, "answered": answer.answered, "quotes": quotes, "cards": cards}
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """Answer a question as a mention does: the answering sentences, or "nothing close", and the cards."""
+    from bot.core.answer_reply import reply_for, shown_result
+    from bot.core.conversation import PER_ANSWER, RESULT_DEPTH
+    from bot.services import open_services
+    from bot.terminal.text_render import render
+    from retrieval.query import clean_query
+    from retrieval.types import QueryError
+
+    try:
+        text, note = clean_query(args.question)
+    except QueryError as exc:
+        print(f"paperscout ask: {exc}", file=sys.stderr)
+        return 2
+    services = open_services(settings.data_dir, progress=sys.stderr.isatty())
+    retriever = services.retriever
+    try:
+        result = retriever.search(text, RESULT_DEPTH)
+    except QueryError as exc:
+        print(f"paperscout ask: {exc}", file=sys.stderr)
+        return 2
+    shown = result.hits[:PER_ANSWER]
+    answer = retriever.answer(shown_result(result, shown), len(shown))
+    if args.json:
+        if note or result.note:
+            print(f"paperscout ask: {note or result.note}", file=sys.stderr)
+        print(json.dumps(answer_json(answer, shown), ensure_ascii=False))
+    else:
+        print(render(reply_for(answer, result.query, shown, note or result.note, None)), end="")
+    return 0
+
+
 def _beir_result(directory: Path, encoder=None) -> dict:
     from bench.beir_index import open_beir
     from retrieval.evaluate import evaluate
@@ -120,12 +165,49 @@ def _scores(args: argparse.Namespace, settings: Settings) -> dict:
     return result
 
 
+def _eval_answers(args: argparse.Namespace, settings: Settings) -> int:
+    """Score the answers to a question file: first quote acceptable, any of three, "nothing close" when absent."""
+    from bench.answer_quality import fold_spread, format_summary, open_question_index, run, summarize
+    from bench.answer_set import QuestionFileError, read_questions
+
+    # The file first: a wrong path or a bad line should not wait for the index to open.
+    try:
+        questions = [q for q in read_questions(Path(args.answers)) if args.half == "all" or q.half == args.half]
+    except QuestionFileError as exc:
+        print(f"paperscout eval: {exc}", file=sys.stderr)
+        return 2
+    if not questions:
+        print(f"paperscout eval: {args.answers} has no questions in the {args.half} half", file=sys.stderr)
+        return 2
+    if args.sample and not Path(args.sample).is_file():
+        print(f"paperscout eval: {args.sample}: not a file", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="paperscout-answers-") as tmp:
+        if args.sample:
+            # A throwaway index of the shipped corpus and the sample: never the bot's data dir.
+            retriever = open_question_index(Path(args.sample), Path(tmp), progress=sys.stderr.isatty())
+        else:
+            from bot.services import open_services
+
+            retriever = open_services(settings.data_dir, progress=sys.stderr.isatty()).retriever
+        known = {p.clean_title for p in retriever.papers}
+        missing = [q for q in questions if q.answerable and q.title not in known]
+        for q in missing:
+            print(f"warning: question {q.id} names a paper not in the corpus: {q.title}", file=sys.stderr)
+        outcomes = run(retriever, [q for q in questions if q not in missing])
+    summary = {**summarize(outcomes), "spread": fold_spread(outcomes), "skipped": len(missing)}
+    print(json.dumps(summary) if args.json else format_summary(summary))
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Score BM25, dense and hybrid rankings on a judged query file or a BEIR directory."""
     from retrieval.evaluate import JudgmentsError
 
+    if args.answers:
+        return _eval_answers(args, settings)
     if not (args.file or args.beir or args.generated):
-        print("paperscout eval: give a query FILE, --beir DIR or --generated CORPUS", file=sys.stderr)
+        print("paperscout eval: give a query FILE, --beir DIR, --generated CORPUS or --answers FILE", file=sys.stderr)
         return 2
     if args.generated and not Path(args.generated).is_file():
         print(f"paperscout eval: {args.generated}: not a file", file=sys.stderr)

@@ -1,8 +1,10 @@
-"""Talking to PaperScout: a question starts a conversation, follow-ups refine its last answer.
+"""Talking to PaperScout: a question starts a conversation, follow-ups refine its answers.
 
-A message continues a conversation when it replies to one of the bot's answers, or when
-the same user writes again in the same channel, thread or DM within the conversation's
-lifetime (never another user's conversation). `bot.core.followups` reads what a
+A Discord reply to one of the bot's answers refines what that answer showed (its query,
+filters, results and how many were shown), however the conversation went on since: a
+branch, which then becomes the conversation's latest state. A message that is no reply
+continues the same user's latest state in the same channel, thread or DM within the
+conversation's lifetime (never another user's conversation). `bot.core.followups` reads what a
 follow-up asks; anything else is a new question in the same conversation. Every answer
 to a follow-up starts with one line saying what was understood, so a misunderstanding
 shows at once.
@@ -18,6 +20,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Callable, Protocol
 
 from bot.core import engagement as events
+from bot.core.answer_reply import answer_reply
 from bot.core.bibtex import bibtex_entry
 from bot.core.engagement import EngagementEvent, EventSink, record_safely
 from bot.core.errors import UserFacingError
@@ -37,7 +40,7 @@ from bot.core.followups import (
 from bot.core.handlers import card_from_hit, filters_line, not_in_corpus
 from bot.core.live_index import LiveIndex, Retriever
 from bot.core.ratelimit import SlidingWindowLimiter
-from bot.core.replies import ANSWER, PAPER_CARD, RESULTS, TEXT, Card, Quote, Reply
+from bot.core.replies import PAPER_CARD, RESULTS, TEXT, Card, Reply
 from bot.state.conversations import Conversation
 from corpus.records import normalize_arxiv_id
 from retrieval.filters import SearchFilters
@@ -68,10 +71,10 @@ class Place:
 
 @dataclass(frozen=True)
 class Answer:
-    """What to send, and the conversation the sent message belongs to (to attach its id)."""
+    """What to send, and the answer state the sent message shows (to attach its id to), if any."""
 
     reply: Reply
-    conversation_id: int | None
+    state_id: int | None
 
 
 class ConversationStore(Protocol):
@@ -82,7 +85,8 @@ class ConversationStore(Protocol):
     def save(self, conversation: Conversation, now: datetime) -> Conversation: ...
     def by_message(self, message_id: int, now: datetime) -> Conversation | None: ...
     def latest(self, user_id: int, channel_id: int, now: datetime) -> Conversation | None: ...
-    def attach(self, message_id: int, conversation_id: int) -> None: ...
+    def latest_untied(self, user_id: int, channel_id: int, now: datetime) -> Conversation | None: ...
+    def attach(self, message_id: int, state_id: int) -> None: ...
 
 
 def filters_of(data: dict[str, Any]) -> SearchFilters:
@@ -160,29 +164,46 @@ class Talk:
         self._record(events.PAPER, where, (paper.id,), arxiv_id)
         return Answer(Reply(PAPER_CARD, "", (Card(paper=paper, full=True),), page_size=1), None)
 
-    async def attach(self, message_id: int, conversation_id: int) -> None:
-        """Remember that a sent message answered in a conversation, so a reply to it continues there."""
+    async def attach(self, message_id: int, state_id: int) -> None:
+        """Remember which answer state a sent message shows, so a reply to it refines exactly that."""
         try:
-            await asyncio.to_thread(self.store.attach, message_id, conversation_id)
+            await asyncio.to_thread(self.store.attach, message_id, state_id)
         except Exception:
             # The answer went out; at worst a reply to it starts afresh instead of continuing.
-            log.exception("could not remember message %s of conversation %s", message_id, conversation_id)
+            log.exception("could not remember message %s of answer state %s", message_id, state_id)
 
     async def remember(self, where: Place, query: str, filters: SearchFilters, paper_ids: list[str], shown: int) -> int:
-        """Start a conversation from results shown elsewhere (/find); return its id."""
+        """Start a conversation from results shown elsewhere (/find); return its answer state's id (to attach)."""
         saved = await self._save(where, None, query, filters, paper_ids, shown, self.clock())
-        return saved.id
+        return self._state_id(saved)
 
     def _conversation(self, where: Place, now: datetime) -> Conversation | None:
-        if where.reply_to is not None:
-            replied = self.store.by_message(where.reply_to, now)
-            if replied is not None and replied.user_id == where.user_id:
-                return replied
-            if replied is not None:
-                # A reply to someone else's answer refers to that answer, in a conversation of the replier's own.
-                return self.store.start(where.user_id, where.guild_id, where.channel_id, replied.query,
-                                        replied.filters, list(replied.result_ids), replied.shown, now)
-        return self.store.latest(where.user_id, where.channel_id, now)
+        if where.reply_to is None:
+            return self.store.latest(where.user_id, where.channel_id, now)
+        replied = self.store.by_message(where.reply_to, now)
+        if replied is None:
+            # No state is tied to that message: it expired, it showed none (help, a pasted paper),
+            # or it is an answer not tied yet (a reply can outrun the tie that follows sending, and
+            # a bot stopped in between never ties it). Only a latest state that no message shows
+            # can be that answer's; any other state is not what the user replied to: start afresh.
+            pending = self.store.latest_untied(where.user_id, where.channel_id, now)
+            if pending is not None and pending.state_id is not None:
+                # Tie it now, so the message keeps referring to that state once this answer is tied to its own.
+                self.store.attach(where.reply_to, pending.state_id)
+            return pending
+        if replied.user_id == where.user_id:
+            return replied
+        # A reply to someone else's answer refers to that answer, in a conversation of the replier's own.
+        return self.store.start(where.user_id, where.guild_id, where.channel_id, replied.query,
+                                replied.filters, list(replied.result_ids), replied.shown, now)
+
+    @staticmethod
+    def _state_id(conversation: Conversation) -> int:
+        # Every conversation the store starts or saves has an answer state; only a head from
+        # before states were kept lacks one, and it is saved (so given one) before it is answered from.
+        if conversation.state_id is None:
+            raise ValueError(f"conversation {conversation.id} has no answer state")
+        return conversation.state_id
 
     # ------------------------------------------------------------------ plumbing
 
@@ -196,6 +217,13 @@ class Talk:
             return await asyncio.to_thread(retriever.search, query, RESULT_DEPTH, filters)
         except QueryError as exc:
             raise UserFacingError(str(exc)) from None
+
+    async def _current(self, conversation: Conversation, now: datetime) -> int:
+        """Return the answer state an answer that changes nothing (details, BibTeX, "that is all") shows."""
+        if conversation.state_id is None:
+            # A head from before answer states were kept: keep its state now, so a reply to this answer has one.
+            conversation = await asyncio.to_thread(self.store.save, conversation, now)
+        return self._state_id(conversation)
 
     async def _save(self, where: Place, conversation: Conversation | None, query: str, filters: SearchFilters,
                     result_ids: list[str], shown: int, now: datetime) -> Conversation:
@@ -234,20 +262,10 @@ class Talk:
         self._record(events.MENTION, where, tuple(h.paper.id for h in shown), result.query)
         saved = await self._save(where, conversation, result.query, filters, [h.paper.id for h in result.hits],
                                  len(shown), now)
-        cards = tuple(card_from_hit(h, result.weak) for h in shown)
-        filtered = filters_line(filters, result)
-        if not shown:
-            return Answer(Reply(ANSWER, "I found nothing on that in my corpus.", query=result.query, note=note,
-                                understood=understood or filtered), saved.id)
-        if result.weak:
-            heading = "Nothing in my corpus answers that. The nearest papers, shown apart as weak matches:"
-            return Answer(Reply(ANSWER, heading, cards, query=result.query, weak=True, note=note, understood=understood),
-                          saved.id)
-        quoted = await asyncio.to_thread(retriever.answer_quotes, result.query, shown)
-        quotes = tuple(Quote(q.sentence, shown[q.number - 1].paper.clean_title, q.number) for q in quoted)
-        heading = "Here is what I found:" if quotes else "The closest papers I found:"
-        return Answer(Reply(ANSWER, heading, cards, query=result.query, note=note, quotes=quotes,
-                            understood=understood or filtered), saved.id)
+        # The answer's text (which sentences answer, or "nothing close") is bot.core.answer_reply's.
+        reply = await asyncio.to_thread(answer_reply, retriever, result, shown, note,
+                                        understood or filters_line(filters, result))
+        return Answer(reply, self._state_id(saved))
 
     async def _more(self, where: Place, conversation: Conversation, retriever: Retriever, now: datetime) -> Answer:
         start = conversation.shown
@@ -255,13 +273,13 @@ class Talk:
         papers = [p for p in (retriever.get(pid) for pid in ids) if p is not None]
         if not papers:
             text = f"That is all I have on \u201c{conversation.query}\u201d. Ask me something else, or narrow it down."
-            return Answer(Reply(TEXT, text, understood="More results"), conversation.id)
+            return Answer(Reply(TEXT, text, understood="More results"), await self._current(conversation, now))
         cards = tuple(Card(paper=p, rank=start + i + 1) for i, p in enumerate(papers))
         saved = await asyncio.to_thread(self.store.save, dataclasses.replace(conversation, shown=start + len(ids)), now)
         self._record(events.PAGE, where, tuple(p.id for p in papers), conversation.query)
         understood = f"More results for \u201c{conversation.query}\u201d: {start + 1}\u2013{start + len(papers)}"
         return Answer(Reply(RESULTS, "", cards, query=conversation.query, understood=understood, page_size=PER_ANSWER),
-                      saved.id)
+                      self._state_id(saved))
 
     async def _about_result(self, where: Place, conversation: Conversation, followup: FollowUp, retriever: Retriever,
                             now: datetime) -> Answer:
@@ -274,11 +292,11 @@ class Talk:
             self._record(events.DETAILS, where, (paper.id,))
             reply = Reply(PAPER_CARD, "", (Card(paper=paper, full=True),), page_size=1,
                           understood=f"Details of result {number}")
-            return Answer(reply, conversation.id)
+            return Answer(reply, await self._current(conversation, now))
         if followup.kind == BIBTEX:
             reply = Reply(TEXT, f"BibTeX for {paper.clean_title or paper.title}:", code=bibtex_entry(paper),
                           understood=f"BibTeX entry of result {number}")
-            return Answer(reply, conversation.id)
+            return Answer(reply, await self._current(conversation, now))
         if self.limiter is not None:
             self.limiter.acquire(where.user_id)
         result = await asyncio.to_thread(retriever.similar, paper.id, RESULT_DEPTH)
@@ -289,7 +307,7 @@ class Talk:
         reply = Reply(RESULTS, f"Papers similar to \u201c{paper.clean_title or paper.title}\u201d",
                       tuple(card_from_hit(h) for h in shown), query=paper.title, page_size=PER_ANSWER,
                       understood=f"Papers similar to result {number}")
-        return Answer(reply, saved.id)
+        return Answer(reply, self._state_id(saved))
 
     async def _refine(self, where: Place, conversation: Conversation, followup: FollowUp, now: datetime) -> Answer:
         filters = filters_of(conversation.filters)
@@ -312,10 +330,10 @@ class Talk:
         self._record(events.SEARCH, where, tuple(h.paper.id for h in shown), conversation.query)
         if not shown:
             return Answer(Reply(TEXT, "No paper passes that filter. Word it differently, or ask anew.",
-                                understood=understood), saved.id)
+                                understood=understood), self._state_id(saved))
         heading = f"Papers for \u201c{conversation.query}\u201d"
         if result.weak:
             heading = "None of the papers that pass is close to that; the nearest, marked as weak matches:"
         reply = Reply(RESULTS, heading, tuple(card_from_hit(h, result.weak) for h in shown), query=conversation.query,
                       weak=result.weak, page_size=PER_ANSWER, understood=understood)
-        return Answer(reply, saved.id)
+        return Answer(reply, self._state_id(saved))

@@ -14,9 +14,9 @@ import threading
 from typing import Protocol, Sequence
 
 from corpus.paper import Paper
-from retrieval.answer import Quote as AnswerQuote
+from retrieval.answer import QuestionAnswer
 from retrieval.filters import SearchFilters
-from retrieval.types import Hit, SearchResult
+from retrieval.types import SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ class Retriever(Protocol):
     papers: list[Paper]
 
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> SearchResult: ...
-    def answer_quotes(self, query: str, hits: Sequence[Hit]) -> tuple[AnswerQuote, ...]: ...
+    def answer(self, result: SearchResult, max_papers: int = 3) -> QuestionAnswer: ...
     def count_passing(self, paper_ids: Sequence[str], filters: SearchFilters) -> int: ...
     def find_arxiv(self, arxiv_id: str) -> Paper | None: ...
     def similar(self, paper_id: str, k: int = 5) -> SearchResult: ...

@@ -58,6 +58,8 @@ class Quote:
     sentence: str
     title: str
     number: int | None = None
+    # [start, end) of the words that answer the question, shown in bold; None for none.
+    bold: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -292,7 +292,8 @@ def header(reply: Reply, page: int = 0) -> str:
     if reply.kind == HELP:
         return ""
     head = [f"*{fit(reply.understood, 300)}*"] if reply.understood else []
-    head.append(fit(reply.text, 900))
+    if reply.text:
+        head.append(fit(reply.text, 900))
     tail = [f"*{fit(reply.note, 200)}*"] if reply.note else []
     if reply.pages > 1:
         tail.append(f"Page {page + 1} of {reply.pages}")
@@ -313,7 +314,7 @@ def _quote_lines(quotes: tuple[Quote, ...], room: int) -> list[str]:
         cites = [f" **[{q.number}]**" if q.number is not None else f"\n\u2014 from *{fit(q.title, 250)}*" for q in shown]
         budget = (room - sum(len("> ") + len(cite) + 1 for cite in cites)) // count
         if budget >= MIN_QUOTE:
-            return ["> " + fit(q.sentence, budget).replace("\n", " ") + cite for q, cite in zip(shown, cites)]
+            return ["> " + fit(q.sentence, budget, q.bold).replace("\n", " ") + cite for q, cite in zip(shown, cites)]
     return []
 
 

@@ -26,18 +26,30 @@ def escape(text: str) -> str:
     return _LEADING_NUMBER.sub(lambda m: m.group(1) + "\\.", escaped)
 
 
-def fit(text: str, limit: int) -> str:
-    """Escape `text`, then cut it at a word so the escaped form fits `limit`."""
-    escaped = escape(text)
-    if len(escaped) <= limit:
-        return escaped
+def emphasized(text: str, bold: tuple[int, int] | None) -> str:
+    """Escape `text` and put its characters [start, end) in bold (a span past a cut is clipped to it)."""
+    if bold is None:
+        return escape(text)
+    # A cut text ends in an ellipsis that the span never covers.
+    body = len(text) - 1 if text.endswith(card_text.ELLIPSIS) else len(text)
+    start, end = max(0, bold[0]), min(bold[1], body)
+    if start >= end or not text[start:end].strip():
+        return escape(text)
+    return escape(text[:start]) + "**" + escape(text[start:end]) + "**" + escape(text[end:])
+
+
+def fit(text: str, limit: int, bold: tuple[int, int] | None = None) -> str:
+    """Escape `text` (its `bold` span in bold), then cut it at a word so the result fits `limit`."""
+    rendered = emphasized(text, bold)
+    if len(rendered) <= limit:
+        return rendered
     # Escapes add characters, as many as the text has markdown: find the longest cut of the
     # raw text whose escaped form fits (a fixed guess would cut markdown-heavy text to nothing).
     best = card_text.cut(text, min(1, limit))
     low, high = 2, min(len(text), limit)
     while low <= high:
         middle = (low + high) // 2
-        candidate = escape(card_text.cut(text, middle))
+        candidate = emphasized(card_text.cut(text, middle), bold)
         if len(candidate) <= limit:
             best, low = candidate, middle + 1
         else:

@@ -129,5 +129,26 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX result_lists_updated ON result_lists (updated_at)",
     ),
+    (
+        # What each answer showed (query, filters JSON, ranked `result_ids`, how many `shown`), kept
+        # unchanged once written, so a Discord reply to an answer refines what *that* answer showed,
+        # whatever the conversation did since; `conversations` keeps the latest state, which a
+        # message that is no reply continues. A state is written with the answer, before it is
+        # sent; a message is tied to it once sent. Pruned with its conversation.
+        """CREATE TABLE answer_states (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+            query TEXT NOT NULL,
+            filters TEXT NOT NULL,
+            result_ids TEXT NOT NULL,
+            shown INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX answer_states_conversation ON answer_states (conversation_id)",
+        # The state a message showed; NULL for messages from before states were kept (they refer
+        # to their conversation's latest state, as they did then).
+        "ALTER TABLE conversation_messages ADD COLUMN state_id INTEGER REFERENCES answer_states (id) ON DELETE CASCADE",
+        "CREATE INDEX conversation_messages_state ON conversation_messages (state_id)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -48,6 +48,14 @@ def render_card(card: Card) -> str:
     return "\n".join(lines)
 
 
+def bolded(text: str, span: tuple[int, int] | None) -> str:
+    """Return `text` with its `span` between ** marks (the answering words), as chat markdown shows bold."""
+    if span is None or not text[span[0]:span[1]].strip():
+        return text
+    start, end = span
+    return f"{text[:start]}**{text[start:end]}**{text[end:]}"
+
+
 def render(reply: Reply, page: int = 0) -> str:
     """Render a reply (one page of it) as terminal text."""
     if reply.kind == HELP:
@@ -59,7 +67,7 @@ def render(reply: Reply, page: int = 0) -> str:
         lines.append(reply.text)
     for quote in reply.quotes:
         cite = f" [{quote.number}]" if quote.number is not None else ""
-        lines += _wrap(f"\u201c{quote.sentence}\u201d{cite}", "  > ")
+        lines += _wrap(f"\u201c{bolded(quote.sentence, quote.bold)}\u201d{cite}", "  > ")
         if quote.number is None:
             lines.append(f"  \u2014 from {quote.title}")
     if reply.code:

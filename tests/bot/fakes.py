@@ -7,7 +7,7 @@ import re
 from bot.core.engagement import EngagementEvent
 from corpus.clean import normalize_title
 from corpus.paper import Link, Listing, Paper
-from retrieval.answer import Quote as AnswerQuote
+from retrieval.answer import QuestionAnswer, Quote as AnswerQuote
 from retrieval.filters import SearchFilters, has_code, published_day
 from retrieval.query import clean_query
 from retrieval.tokenize import tokenize, words
@@ -185,11 +185,15 @@ class FakeRetriever:
         matching = len(allowed) if filters is not None and filters.active else None
         return SearchResult(query=text, hits=hits, weak=weak, note=note, matching=matching, undated=undated)
 
-    def answer_quotes(self, query: str, hits) -> tuple[AnswerQuote, ...]:
-        """Quote each of the first three hits' best sentence, cited by position."""
-        return tuple(
-            AnswerQuote(h.paper.id, n, h.best_sentence, 1.0) for n, h in enumerate(hits[:3], start=1) if h.best_sentence
+    def answer(self, result: SearchResult, max_papers: int = 3) -> QuestionAnswer:
+        """Quote each of the first hits' best sentence, cited by position; nothing when the match is weak."""
+        if result.weak:
+            return QuestionAnswer(result.query, "topic", ())
+        quotes = tuple(
+            AnswerQuote(h.paper.id, n, h.best_sentence, 1.0)
+            for n, h in enumerate(result.hits[:max_papers], start=1) if h.best_sentence
         )
+        return QuestionAnswer(result.query, "topic", quotes)
 
     def count_passing(self, paper_ids, filters: SearchFilters) -> int:
         """Return how many of these papers pass the filters."""

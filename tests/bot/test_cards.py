@@ -134,6 +134,19 @@ def test_answer_quotes_the_sentence_and_its_title() -> None:
     assert len(content) <= cards.CONTENT_LIMIT
 
 
+def test_an_answer_opens_with_the_quote_its_answering_words_in_bold_and_escaped() -> None:
+    sentence = "It is *4.2x faster* than [Sinkhorn](http://x) for @everyone."
+    start = sentence.index("4.2x")
+    quote = Quote(sentence, "Fast transport", 1, bold=(start, start + len("4.2x faster")))
+    content = cards.render(Reply(ANSWER, "", (result_card(),), quotes=(quote,)))[0].content
+    # Paper text stays literal (its stars and brackets escaped); only our span is bold.
+    assert content == "> It is \\***4.2x faster**\\* than \\[Sinkhorn](http://x) for @everyone. **[1]**"
+    # A quote cut short keeps its bold span closed (clipped at the cut), never an open "**".
+    long = Quote("The result: " + "word " * 400 + "and 10x faster at the end.", "T", 1, bold=(12, 2012))
+    cut = cards.render(Reply(ANSWER, "", (result_card(),), quotes=(long,)))[0].content
+    assert len(cut) <= cards.CONTENT_LIMIT and cut.count("**") == 4 and cut.endswith("word**\u2026 **[1]**")
+
+
 def test_render_pages() -> None:
     many = tuple(result_card(rank=i) for i in range(1, 6))
     reply = Reply(RESULTS, "Papers", many, page_size=2)

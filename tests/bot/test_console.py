@@ -44,7 +44,8 @@ def test_console_commands_with_the_fake_retriever() -> None:
     assert "Papers similar to \u201cSinkhorn Distances" in out
     assert "That query has no words to search for" in out and "Unknown command /bogus" in out
     assert "/trending works on Discord only" in out
-    assert "Here is what I found:" in out and "Newton steps" in out and "[1]" in out
+    # A question's reply opens with the answering sentence, cited to its card.
+    assert "paperscout>   > \u201cWe add Newton steps" in out and "[1]" in out
     assert "never reached" not in out
     assert [e.kind for e in sink.events] == ["search", "paper", "similar", "mention"]
 

@@ -60,7 +60,7 @@ async def test_a_question_is_answered_with_quotes_cited_to_its_cards(state: Stat
     for quote in reply.quotes:
         card = reply.cards[quote.number - 1]
         assert quote.title == card.paper.clean_title and quote.sentence in card.paper.clean_abstract
-    assert answer.conversation_id is not None
+    assert answer.state_id is not None
 
 
 async def test_only_with_code_keeps_papers_with_code_and_says_so(state: State) -> None:
@@ -136,7 +136,7 @@ async def test_another_users_message_never_continues_the_first_users_conversatio
 async def test_a_reply_continues_the_answer_it_replies_to_after_a_restart(tmp_path: Path) -> None:
     before = State.open(DataDir(tmp_path).state)
     answer = await ask(talk(before), ALICE, "fast Sinkhorn iterations")
-    before.conversations.attach(555, answer.conversation_id)
+    before.conversations.attach(555, answer.state_id)
     first_ids = [c.paper.id for c in answer.reply.cards]
     before.close()
     after = State.open(DataDir(tmp_path).state)
@@ -175,3 +175,119 @@ async def test_a_pasted_paper_the_corpus_lacks_says_so(state: State) -> None:
     assert found.cards[0].paper.arxiv_id == "2003.00001"
     with pytest.raises(UserFacingError, match="arXiv:2401.99999 is not in my corpus"):
         await handlers.paper(Requester(1), "2401.99999")
+
+
+# ---------------------------------------------------------------- replies refer to the answer they reply to
+
+QUESTION = "fast Sinkhorn iterations"
+
+
+def ids(answer: Answer) -> list[str]:
+    return [c.paper.id for c in answer.reply.cards]
+
+
+class Chat:
+    """Alice's side of a Discord chat: each answer is "sent" as a message id and tied to its state, as the cog does."""
+
+    def __init__(self, t: Talk, where: Place = ALICE) -> None:
+        self.t = t
+        self.where = where
+        self.next_id = 1000
+
+    async def say(self, text: str, reply_to: int | None = None, where: Place | None = None) -> tuple[int, Answer]:
+        place = where or self.where
+        answer = await self.t.message(Place(place.user_id, place.guild_id, place.channel_id, reply_to=reply_to), text)
+        self.next_id += 1
+        if answer.state_id is not None:
+            await self.t.attach(self.next_id, answer.state_id)
+        return self.next_id, answer
+
+
+async def test_a_reply_refines_what_its_answer_showed_however_the_conversation_went_on(tmp_path: Path) -> None:
+    before = State.open(DataDir(tmp_path).state)
+    chat = Chat(talk(before))
+    first, asked = await chat.say(QUESTION)
+    coded, with_code = await chat.say("only with code", reply_to=first)
+    _, both = await chat.say("newer than 2024", reply_to=coded)
+    assert ids(both) == ["p-sink-0"]  # with code and from 2025 on: the refinements add up along a branch
+    _, more = await chat.say("more", reply_to=first)
+    # The first answer's own list, unfiltered, from where it stopped: not "that is all" of the refined one.
+    assert more.reply.kind == RESULTS and [c.rank for c in more.reply.cards] == [4, 5, 6]
+    assert ids(more) == ["p-sink-3", "p-sink-4", "p-sink-5"]
+    _, dated = await chat.say("newer than 2024", reply_to=first)
+    assert ids(dated) == ["p-sink-0", "p-sink-2", "p-sink-6"]  # the date only: papers without code too
+    _, other = await chat.say("Sinkhorn transport variant 6")
+    assert ids(other)[0] == "p-sink-6" != ids(asked)[0]
+    before.close()
+    after = State.open(DataDir(tmp_path).state)
+    try:
+        chat.t = talk(after, Clock(NOW + timedelta(hours=1)))
+        _, picked = await chat.say("the first one", reply_to=first)
+        assert picked.reply.kind == PAPER_CARD and picked.reply.cards[0].paper.id == ids(asked)[0]
+        _, third = await chat.say("the third one", reply_to=coded)
+        assert third.reply.cards[0].paper.id == ids(with_code)[2]
+    finally:
+        after.close()
+
+
+async def test_a_message_that_is_no_reply_continues_the_latest_branch(state: State) -> None:
+    chat = Chat(talk(state))
+    first, _ = await chat.say(QUESTION)
+    await chat.say("only with code", reply_to=first)
+    _, more = await chat.say("more", reply_to=first)
+    assert [c.rank for c in more.reply.cards] == [4, 5, 6]
+    _, after = await chat.say("more")  # continues the branch just answered, not the "with code" one
+    assert ids(after) == ["p-sink-6", "p-sink-7"]
+
+
+async def test_more_replied_to_a_more_page_continues_where_that_page_ended(state: State) -> None:
+    chat = Chat(talk(state))
+    first, _ = await chat.say(QUESTION)
+    page, _ = await chat.say("more", reply_to=first)
+    await chat.say("more", reply_to=page)
+    _, again = await chat.say("more", reply_to=page)  # the page's own end, however often asked
+    assert [c.rank for c in again.reply.cards] == [7, 8]
+    _, end = await chat.say("more")
+    assert end.reply.kind == TEXT and "all I have" in end.reply.text
+    done, _ = await chat.say("more")
+    _, picked = await chat.say("the last one", reply_to=done)  # "all I have" refers to the list it ended
+    assert picked.reply.cards[0].paper.id == "p-sink-7"
+
+
+async def test_a_reply_to_another_users_answer_starts_the_repliers_own_branch(state: State) -> None:
+    chat = Chat(talk(state))
+    first, _ = await chat.say(QUESTION)
+    _, bobs = await chat.say("more", reply_to=first, where=BOB)
+    assert [c.rank for c in bobs.reply.cards] == [4, 5, 6]
+    _, bobs_next = await chat.say("more", where=BOB)
+    assert [c.rank for c in bobs_next.reply.cards] == [7, 8]
+    _, alices = await chat.say("more")  # Alice's own conversation did not move
+    assert [c.rank for c in alices.reply.cards] == [4, 5, 6]
+
+
+async def test_a_reply_to_an_answer_never_tied_to_its_state_refers_to_it_until_the_user_moves_on(state: State) -> None:
+    # As after a kill -9 between sending an answer and tying its message to its state.
+    t = talk(state)
+    chat = Chat(t)
+    await chat.say(QUESTION)
+    coded = await t.message(ALICE, "only with code")
+    assert coded.state_id is not None  # sent as message 4242, never tied
+    _, third = await chat.say("the third one", reply_to=4242)  # the latest state, which no message showed
+    assert third.reply.cards[0].paper.id == ids(coded)[2]
+    _, again = await chat.say("the second one", reply_to=4242)  # still that state, though "the third one" showed it
+    assert again.reply.cards[0].paper.id == ids(coded)[1]
+    await t.message(ALICE, "Sinkhorn transport variant 6")  # sent as 4343, never tied
+    await chat.say("more")  # the user moved on: the latest state is shown by another message
+    # Not the "more" of some other state: start afresh.
+    assert (await t.message(Place(1, 10, 100, reply_to=4343), "more")).reply.text == NO_CONVERSATION
+    _, head = await chat.say("more")  # no reply: the latest state, as ever
+    assert [c.rank for c in head.reply.cards] == [7, 8]
+
+
+async def test_a_reply_to_an_expired_answer_does_not_act_on_a_newer_conversation(state: State) -> None:
+    clock = Clock(NOW)
+    chat = Chat(talk(state, clock))
+    first, _ = await chat.say(QUESTION)
+    clock.now = NOW + timedelta(hours=25)
+    await chat.say("Sinkhorn transport variant 6")
+    assert (await chat.say("the first one", reply_to=first))[1].reply.text == NO_CONVERSATION

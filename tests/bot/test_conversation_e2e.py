@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from bot.state import State
 from corpus.ingest import open_corpus
 from corpus.sources.refresh import Refresher, SourceConfig
 from tests.bot.fakes import FakeRetriever, ListSink
-from tests.bot.harness import TIMEOUT, replies_to, running_bot
+from tests.bot.harness import TIMEOUT, eventually, replies_to, running_bot
 from tests.bot.test_conversation import PAPERS
 from tests.fakediscord import FakeDiscord, FakeMessage
 from tests.sources_fixtures import LoopbackServer, arxiv_entry
@@ -127,3 +128,91 @@ async def test_a_pasted_paper_the_corpus_lacks_can_be_fetched_by_a_manager(
     finally:
         feed.stop()
         store.close()
+
+
+def ranks(message: FakeMessage) -> list[int]:
+    return [int(embed["title"].split(". ", 1)[0]) for embed in message.embeds]
+
+
+async def tied(state: State, *answers: FakeMessage) -> None:
+    """Wait until the bot tied its answers to their states (it does so right after sending, which a test can outrun)."""
+    now = datetime.now(timezone.utc)
+    await eventually(lambda: all(state.conversations.by_message(a.id, now) for a in answers), "answers tied to states")
+
+
+async def test_a_reply_acts_on_the_answer_it_replies_to_not_on_the_refined_state_even_after_a_restart(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    path = DataDir(tmp_path).state
+    before = State.open(path)
+    async with running_bot(fake, handlers(), tmp_path, state=before):
+        answer = await ask(fake, "is there work on fast Sinkhorn iterations?")
+        await tied(before, answer)
+        coded = await ask(fake, "only with code", reply_to=answer)
+        assert "Only papers with code" in coded.content and set(titles(coded)) <= CODE_TITLES
+        await tied(before, coded)
+        both = await ask(fake, "newer than 2024", reply_to=coded)
+        assert titles(both) == ["Sinkhorn Transport Variant 0"]  # with code and from 2025 on
+        more = await ask(fake, "more", reply_to=answer)
+        # The first answer's own list from where it stopped: not "that is all" of the refined one.
+        assert "all I have" not in more.content and ranks(more) == [4, 5, 6]
+        assert titles(more) == [f"Sinkhorn Transport Variant {n}" for n in (3, 4, 5)]
+        other = await ask(fake, "Sinkhorn transport variant 6")  # a new question, no reply
+        assert titles(other)[0] == "Sinkhorn Transport Variant 6" != titles(answer)[0]
+        await tied(before, both, more, other)
+    before.close()
+    after = State.open(path)
+    try:
+        async with running_bot(fake, handlers(), tmp_path, state=after):
+            first = await ask(fake, "the first one", reply_to=answer)
+            assert first.embeds[0]["title"] == titles(answer)[0]
+            dated = await ask(fake, "newer than 2024", reply_to=answer)  # the date only, no code filter
+            assert titles(dated) == [f"Sinkhorn Transport Variant {n}" for n in (0, 2, 6)]
+            latest = await ask(fake, "the first one")  # no reply: the latest state, the new question's
+            assert latest.embeds[0]["title"] == "Sinkhorn Transport Variant 0"
+    finally:
+        after.close()
+
+
+async def test_a_reply_to_an_answer_never_tied_to_its_state_starts_afresh_once_the_user_moved_on(
+    fake: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = DataDir(tmp_path).state
+    before = State.open(path)
+    async with running_bot(fake, handlers(), tmp_path, state=before):
+        answer = await ask(fake, "fast Sinkhorn iterations")
+        await tied(before, answer)
+
+        def killed(message_id: int, state_id: int) -> None:
+            raise RuntimeError("killed between sending the answer and tying it to its state")
+
+        # The bot sends its answer, then stops before tying the message to the answer's state.
+        monkeypatch.setattr(before.conversations, "attach", killed)
+        untied = await ask(fake, "only with code", reply_to=answer)
+        assert set(titles(untied)) <= CODE_TITLES
+    monkeypatch.undo()
+    before.close()
+    after = State.open(path)
+    try:
+        async with running_bot(fake, handlers(), tmp_path, state=after):
+            other = await ask(fake, "Sinkhorn transport variant 6")
+            await tied(after, other)
+            lost = await ask(fake, "more", reply_to=untied)  # not the "more" of the new question
+            assert lost.content == NO_CONVERSATION and not lost.embeds
+            first = await ask(fake, "the first one", reply_to=answer)  # the tied answer still works
+            assert first.embeds[0]["title"] == titles(answer)[0]
+            more = await ask(fake, "more")
+            assert ranks(more) == [4, 5, 6] and titles(more)[0] not in titles(other)
+    finally:
+        after.close()
+
+
+async def test_a_reply_to_a_persons_message_continues_the_latest_state(
+    fake: FakeDiscord, state: State, tmp_path: Path
+) -> None:
+    async with running_bot(fake, handlers(), tmp_path, state=state):
+        answer = await ask(fake, "fast Sinkhorn iterations")
+        await tied(state, answer)
+        remark = await fake.send_message(fake.channel.id, "these look good", author=fake.moderator)
+        more = await ask(fake, "more", reply_to=remark)
+        assert ranks(more) == [4, 5, 6] and not set(titles(more)) & set(titles(answer))

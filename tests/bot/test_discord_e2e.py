@@ -211,8 +211,8 @@ async def test_mention_gets_exactly_one_answer(fake: FakeDiscord, run: ClientRun
     bot_id = fake.bot_user.id
     question = await fake.send_message(fake.channel.id, f"<@{bot_id}> is there work on Sinkhorn with Newton steps?")
     reply = await fake.wait_for_message(fake.channel.id, replies_to(question), timeout=TIMEOUT)
-    assert reply.content.startswith("Here is what I found:")
-    assert "> We add Newton steps" in reply.content and "**[1]**" in reply.content
+    # The reply opens with the answering sentence, cited to its card.
+    assert reply.content.startswith("> We add Newton steps") and "**[1]**" in reply.content
     assert len(reply.embeds) == 3 and reply.embeds[0]["title"] == f"1. {FAST_SINKHORN.title}"
     assert reply.allowed_mentions["parse"] == [] and no_pings(reply)
     assert sink.events[-1].kind == events.MENTION and sink.events[-1].query == "is there work on Sinkhorn with Newton steps?"

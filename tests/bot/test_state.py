@@ -276,3 +276,4 @@ def test_version_3_file_gains_the_preferences_keeping_its_settings(tmp_path: Pat
     )
     assert store.servers.enabled() == [settings]
     store.close()
+

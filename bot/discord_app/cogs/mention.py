@@ -84,6 +84,17 @@ class MentionCog(commands.Cog):
         replied = message.reference.resolved if message.reference is not None else None
         return me is not None and isinstance(replied, discord.Message) and replied.author.id == me.id
 
+    def _answer_replied_to(self, message: discord.Message) -> int | None:
+        """Return the id of our message this one is a Discord reply to (None: no reply, or to someone else's)."""
+        if message.reference is None or message.reference.message_id is None:
+            return None
+        replied = message.reference.resolved
+        if isinstance(replied, discord.Message) and not self._replies_to_us(message):
+            # A reply to a person's message, mentioning us, is no reply to an answer: it continues the conversation.
+            return None
+        # Ours, or not resolved (deleted, not delivered): the state store knows whether it was an answer.
+        return message.reference.message_id
+
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """Reply once to a mention or DM; never to bots or ourselves."""
@@ -96,16 +107,14 @@ class MentionCog(commands.Cog):
             return
         guild_id = message.guild.id if message.guild else None
         who = Requester(user_id=message.author.id, guild_id=guild_id)
-        # A Discord reply names the message it answers: one of ours continues that conversation.
-        replied = message.reference.message_id if message.reference is not None else None
-        where = Place(message.author.id, guild_id, message.channel.id, reply_to=replied)
+        where = Place(message.author.id, guild_id, message.channel.id, reply_to=self._answer_replied_to(message))
         question = question_of(message.content)
         try:
             if question:
                 answer = await self.talk.message(where, question)
-                reply, conversation_id = answer.reply, answer.conversation_id
+                reply, state_id = answer.reply, answer.state_id
             else:
-                reply, conversation_id = self.handlers.help(), None
+                reply, state_id = self.handlers.help(), None
             view = await results_view(self.pages, reply, who)
             if reply.fetchable and guild_id is not None and getattr(self.bot, "fetch", None) is not None:
                 view = fetch_view(reply.fetchable)
@@ -114,8 +123,8 @@ class MentionCog(commands.Cog):
             # A listener has no error hook that knows the message; the decision is still bot.core.errors'.
             await report_message_failure(message, exc, "mention")
             return
-        if conversation_id is not None:
-            await self.talk.attach(sent.id, conversation_id)
+        if state_id is not None:
+            await self.talk.attach(sent.id, state_id)
 
 
 async def setup(bot: PaperScoutBot) -> None:
