@@ -8,7 +8,7 @@ a mention does (three cards) and takes the reply's quotes, best first:
   any quote among the three papers' acceptable; was it told "nothing close";
 - absent-topic questions: was it told "nothing close" (no quote).
 `python -m bench.answer_quality` prints the same for the previous rule, plain cosine and the
-first sentence beside the new scorer, on one half of the split (the test half by default).
+first sentence beside the new scorer, by default on the sealed test set (eval/README.md).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
-from bench.answer_set import ABSENT, BENCH_CORPUS, QUESTIONS, Question, question_corpus, read_questions
+from bench.answer_set import ABSENT, BENCH_CORPUS, TEST_SET, Question, question_corpus, read_questions
 from retrieval.answer import QuestionAnswer
 from retrieval.types import SearchResult
 
@@ -158,8 +158,8 @@ def open_question_index(corpus: Path | None, index_dir: Path, progress: bool = F
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Answer quality of the new scorer beside the previous rule and baselines.")
-    parser.add_argument("--questions", type=Path, default=QUESTIONS)
-    parser.add_argument("--half", choices=["tune", "test", "all"], default="test")
+    parser.add_argument("--questions", type=Path, default=TEST_SET)
+    parser.add_argument("--half", choices=["tune", "test", "all"], default="all")
     parser.add_argument("--corpus", type=Path, default=BENCH_CORPUS, help="the bench corpus the sample is drawn from")
     parser.add_argument("--index", type=Path, help="keep the index here (reused on the next run) instead of a temporary one")
     parser.add_argument("--only-new", action="store_true", help="skip the baselines (they embed every sentence: minutes)")

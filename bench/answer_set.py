@@ -21,6 +21,8 @@ from corpus.store import utc_now
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
+# Sealed before the second round of tuning; read once, for the final figures.
+TEST_SET = ROOT / "eval" / "questions_test2.jsonl"
 # Written after the split (after the test half was first scored), all for tuning: more absent
 # topics and more "how"/"why" questions, where the first tuning half was thin.
 TUNING_EXTRA = ROOT / "eval" / "questions_tuning_extra.jsonl"
