@@ -45,7 +45,7 @@ def build_scheduler(settings: Settings, bot: PaperScoutBot, index: LiveIndex, se
     """Wire the daily jobs: the index kept in step with the store, fresh papers, subscriptions, the trending post."""
     from bot.core.fresh_papers import FreshPapers
     from bot.core.index_sync import IndexSync
-    from bot.core.paper_fetch import PaperFetch
+    from bot.core.paper_fetch import FetchPolicy, PaperFetch
     from bot.core.scheduler import Scheduler
     from bot.discord_app.subscription_delivery import deliver_new_papers
     from bot.discord_app.trending_post import TrendingPoster
@@ -70,7 +70,19 @@ def build_scheduler(settings: Settings, bot: PaperScoutBot, index: LiveIndex, se
     refresher = Refresher(services.store, hf_config, arxiv_config)
     fresh = FreshPapers(refresher, sync.sync)
     if arxiv_config.enabled:
-        bot.fetch = PaperFetch(refresher, sync.sync)
+        policy = FetchPolicy(
+            per_user_daily=settings.fetch_daily_limit_per_user,
+            per_server_daily=settings.fetch_daily_limit_per_server,
+            owner_ids=settings.owner_ids,
+            admin_guild_ids=settings.corpus_admin_guilds,
+        )
+        bot.fetch = PaperFetch(refresher, sync.sync, state.fetch_audit, policy)
+        # The operator should see at start who can grow the shared corpus from Discord.
+        log.info(
+            "Fetch buttons: for %d owner(s) (BOT_OWNER_IDS) and Manage Server members of %d server(s) "
+            "(CORPUS_ADMIN_GUILD_IDS); %d a day per member, %d per server",
+            len(policy.owner_ids), len(policy.admin_guild_ids), policy.per_user_daily, policy.per_server_daily,
+        )
 
     async def deliver(now: datetime) -> object:
         # The scheduler calls this after the refresh published the new index, so new papers are searchable.
@@ -122,7 +134,7 @@ async def serve(settings: Settings) -> int:
     from bot.core.ratelimit import SlidingWindowLimiter
     from bot.discord_app.client import PaperScoutBot, point_discord_at
     from bot.startup_errors import STARTUP_ERRORS
-    from bot.state import SqliteEventSink
+    from bot.state.event_writer import EventWriter
 
     try:
         state, services = await asyncio.to_thread(_open, settings)
@@ -133,7 +145,8 @@ async def serve(settings: Settings) -> int:
     log.info("%d papers ready; connecting to Discord", len(services.retriever))
 
     index = LiveIndex(services.retriever)
-    sink = SqliteEventSink(state.events)
+    # Events are stored from the writer's own thread: the event loop never waits on the disk.
+    sink = EventWriter(state.events)
     limiter = SlidingWindowLimiter(settings.rate_limit_count, settings.rate_limit_seconds)
     handlers = Handlers(index, sink, limiter)
     talk = Talk(index, state.conversations, sink, limiter)

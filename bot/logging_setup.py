@@ -6,20 +6,33 @@ import logging
 
 NOISY_LOGGERS = ("chromadb", "httpx", "sentence_transformers", "transformers", "urllib3", "discord.gateway")
 
+REDACTED = "[redacted]"
+# Formats a record's traceback exactly as every handler's default formatter would.
+_TRACEBACKS = logging.Formatter()
+
 
 class RedactSecret(logging.Filter):
-    """Replace a secret in every log record, in case a library ever formats it into a message."""
+    """Replace a secret in every part of a log record a handler writes: message, traceback and stack."""
 
     def __init__(self, secret: str) -> None:
         super().__init__()
         self.secret = secret
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message without the secret."""
-        if self.secret:
-            message = record.getMessage()
-            if self.secret in message:
-                record.msg, record.args = message.replace(self.secret, "[redacted]"), ()
+        """Rewrite the record's message, traceback text and stack without the secret."""
+        if not self.secret:
+            return True
+        message = record.getMessage()
+        if self.secret in message:
+            record.msg, record.args = message.replace(self.secret, REDACTED), ()
+        # An exception's message (or a source line in its traceback) can hold the secret too, and
+        # formatters write the traceback from `exc_text` once it is set: set it here, redacted.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = record.exc_text.replace(self.secret, REDACTED)
+        if record.stack_info:
+            record.stack_info = record.stack_info.replace(self.secret, REDACTED)
         return True
 
 

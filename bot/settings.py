@@ -17,6 +17,20 @@ if TYPE_CHECKING:
     from corpus.sources.refresh import SourceConfig
 
 HH_MM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+# Discord ids (snowflakes) in a list setting, separated by commas or spaces: "123, 456".
+ID_SEPARATORS = re.compile(r"[\s,]+")
+
+
+def parse_ids(value: str) -> frozenset[int]:
+    """Return the Discord ids in a list setting; raise ValueError naming the first that is not one."""
+    ids = set()
+    for part in ID_SEPARATORS.split(value.strip().strip("[]")):
+        if not part:
+            continue
+        if not part.isdigit() or int(part) <= 0:
+            raise ValueError(f"expected Discord ids (numbers) separated by commas, got {part[:40]!r}")
+        ids.add(int(part))
+    return frozenset(ids)
 
 
 class SettingsError(RuntimeError):
@@ -57,6 +71,15 @@ class Settings(BaseSettings):
     refresh_time_utc: str = "05:00"
     # How often the scheduler wakes to check for due refreshes, posts and deliveries.
     scheduler_tick_seconds: float = Field(default=30.0, gt=0)
+    # Who may add a pasted paper to the shared corpus with its Fetch button: these users anywhere
+    # (comma-separated user ids), and members with Manage Server in these servers (guild ids).
+    # Kept as text, parsed by `owner_ids`/`corpus_admin_guilds`: "123,456" is not JSON.
+    bot_owner_ids: str = ""
+    corpus_admin_guild_ids: str = ""
+    # Fetches a day (the last 24 hours) per member and per server, owners included: enough for a
+    # reading group's pastes, too few for a script to fill the shared corpus or subscribers' DMs.
+    fetch_daily_limit_per_user: int = Field(default=10, ge=0)
+    fetch_daily_limit_per_server: int = Field(default=30, ge=0)
 
     @field_validator("refresh_time_utc")
     @classmethod
@@ -65,6 +88,12 @@ class Settings(BaseSettings):
         if not HH_MM.match(text):
             raise ValueError(f"expected a 24-hour time HH:MM, got {value!r}")
         return text
+
+    @field_validator("bot_owner_ids", "corpus_admin_guild_ids")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        parse_ids(value)
+        return value
 
     @field_validator("log_level")
     @classmethod
@@ -110,6 +139,16 @@ class Settings(BaseSettings):
             query=self.arxiv_query, max_results=self.arxiv_max_results,
         )
         return hf, arxiv
+
+    @property
+    def owner_ids(self) -> frozenset[int]:
+        """Return the user ids of BOT_OWNER_IDS."""
+        return parse_ids(self.bot_owner_ids)
+
+    @property
+    def corpus_admin_guilds(self) -> frozenset[int]:
+        """Return the guild ids of CORPUS_ADMIN_GUILD_IDS."""
+        return parse_ids(self.corpus_admin_guild_ids)
 
     @property
     def has_token(self) -> bool:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+import unicodedata
 import urllib.parse
 from dataclasses import dataclass
 
 from corpus.clean import clean_text, extract_links, normalize_title
 from corpus.paper import Link, Listing, Paper
+from corpus.urls import web_url
 
 _ARXIV_RE = re.compile(r"(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$", re.IGNORECASE)
 
@@ -33,8 +35,24 @@ class Candidate:
     def __post_init__(self) -> None:
         # Every source spells ids differently (URLs, "v7" suffixes): match on the bare id.
         object.__setattr__(self, "arxiv_id", normalize_arxiv_id(self.arxiv_id))
-        # Checked here, once for every source: a card shows this URL as an image.
+        # Checked here, once for every source: a card shows these URLs as a picture and a link, so a
+        # value that is not plainly a web address (a second line, a fake label) is dropped, not kept.
         object.__setattr__(self, "thumbnail", web_url(self.thumbnail))
+        object.__setattr__(self, "github_repo", web_url(self.github_repo))
+        object.__setattr__(self, "authors", tuple(name for name in map(plain_line, self.authors) if name))
+
+
+# Control characters (an escape sequence repaints a terminal) and bidi overrides (they reorder
+# what follows on a card); zero-width joiners stay, emoji and some scripts need them.
+_UNSHOWABLE = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def plain_line(text: object) -> str:
+    """Return `text` as one line of showable text: controls and bidi overrides gone, whitespace collapsed."""
+    if not isinstance(text, str):
+        return ""
+    kept = "".join(" " if unicodedata.category(ch) == "Cc" or ch in _UNSHOWABLE else ch for ch in text)
+    return " ".join(kept.split())
 
 
 # An abstract of fewer words is not an abstract ("TBD", "See the paper."): such a record is not ingested.
@@ -64,29 +82,6 @@ def normalize_arxiv_id(raw: str | None) -> str | None:
     return match.group(1) if match else None
 
 
-# Longer URLs are not images anyone meant to show; the cap also keeps a hostile feed from bloating rows.
-MAX_URL_CHARS = 2048
-_URL_JUNK = re.compile(r"[\s\x00-\x1f\x7f-\x9f<>\"]")
-
-
-def web_url(raw: object) -> str | None:
-    """Return `raw` if it is an absolute http(s) URL with a host and nothing odd in it, else None."""
-    if not isinstance(raw, str):
-        return None
-    url = raw.strip()
-    if not url or len(url) > MAX_URL_CHARS or _URL_JUNK.search(url):
-        return None
-    try:
-        parts = urllib.parse.urlsplit(url)
-        host = parts.hostname
-    except ValueError:  # e.g. a bracketed host that is not an IPv6 address
-        return None
-    # javascript:, data: and file: URLs, and "https:///path", are not links to show anyone.
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return None
-    return url
-
-
 def paper_id_for(title: str) -> str:
     """Return the stable id derived from a normalized title."""
     return "p" + hashlib.sha1(normalize_title(title).encode("utf-8")).hexdigest()[:12]
@@ -111,7 +106,9 @@ def _links_for(title: str, abstract: str, arxiv_id: str | None, github_repo: str
     found = extract_links(abstract)
     merged: dict[str, Link] = {}
     for link in (*found, *_source_links(clean_text(title), arxiv_id, github_repo)):
-        merged.setdefault(link.url.rstrip("/").lower(), link)
+        # An abstract is feed text too: a "URL" in it ending in a control character or a made-up host is not kept.
+        if web_url(link.url) == link.url:
+            merged.setdefault(link.url.rstrip("/").lower(), link)
     return tuple(merged.values())
 
 
@@ -142,7 +139,8 @@ def merge(paper: Paper, candidate: Candidate) -> Paper:
     listings = paper.listings if listing in paper.listings else (*paper.listings, listing)
     abstract = paper.abstract or candidate.abstract
     arxiv_id = paper.arxiv_id or candidate.arxiv_id
-    github_repo = candidate.github_repo or paper.github_repo
+    # A record stored before URLs were checked may hold a bad one: it is not carried forward.
+    github_repo = candidate.github_repo or web_url(paper.github_repo)
     updated = dataclasses.replace(
         paper,
         abstract=abstract,

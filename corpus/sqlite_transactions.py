@@ -11,6 +11,35 @@ from typing import Iterator, Sequence
 log = logging.getLogger(__name__)
 
 
+def rollback(conn: sqlite3.Connection) -> None:
+    """Roll back the connection's open transaction, if it still has one (SQLite ends some on its own)."""
+    if not conn.in_transaction:
+        return
+    try:
+        conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        # Called while another error is on its way up: that one tells the caller what went wrong.
+        log.exception("could not roll back a failed transaction")
+
+
+@contextlib.contextmanager
+def settled(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Commit the transaction just begun on `conn` after the block, or roll it back: never leave it open."""
+    try:
+        yield conn
+    except BaseException:
+        rollback(conn)
+        raise
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        # A failed COMMIT can leave the transaction open (SQLITE_BUSY while a reader holds the
+        # file in rollback-journal mode, a deferred foreign key): every later BEGIN on this
+        # connection would then fail with "cannot start a transaction within a transaction".
+        rollback(conn)
+        raise
+
+
 @contextlib.contextmanager
 def immediate(conn: sqlite3.Connection, lock: threading.RLock) -> Iterator[sqlite3.Connection]:
     """Run a block of writes as one BEGIN IMMEDIATE transaction (all of it or nothing), holding `lock`.
@@ -20,12 +49,8 @@ def immediate(conn: sqlite3.Connection, lock: threading.RLock) -> Iterator[sqlit
     """
     with lock:
         conn.execute("BEGIN IMMEDIATE")
-        try:
+        with settled(conn):
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
 
 def migrate(conn: sqlite3.Connection, migrations: Sequence[Sequence[str]], label: object) -> None:
@@ -36,17 +61,12 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Sequence[str]], label
     """
     while True:
         conn.execute("BEGIN IMMEDIATE")
-        try:
+        with settled(conn):
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version >= len(migrations):
-                conn.execute("COMMIT")
-                return
+                break
             for statement in migrations[version]:
                 conn.execute(statement)
             # PRAGMA user_version is transactional, so a failed migration leaves the old version.
             conn.execute(f"PRAGMA user_version = {version + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         log.info("schema of %s migrated to version %d", label, version + 1)

@@ -180,3 +180,34 @@ def test_retry_after_parsing() -> None:
     assert parse_retry_after("120") == 120.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+
+
+@pytest.mark.parametrize(
+    "repo",
+    [
+        # The hole: the http(s) prefix was all that was checked, so the rest rode into cards raw.
+        "https://github.com/a/b\n**Bold** [arXiv PDF](https://evil.example/x.pdf)",
+        "https://github.com/a/b [arXiv PDF](https://evil.example)",
+        "https://github.com/a/b\u202e",
+        "https://arxiv.org@evil.example/a/b",  # user info: leads to evil.example
+        "https://evil/a/b",  # no real host
+        "javascript:alert(1)//https://github.com/a/b",
+        "https://github.com/" + "a" * 3000,
+    ],
+)
+def test_hf_github_repo_that_is_not_plainly_a_web_address_is_dropped(repo: str) -> None:
+    result = parse_daily_papers([hf_item("2603.00003", "Hostile Repo", githubRepo=repo)], DAY)
+    (cand,) = result.candidates
+    assert cand.github_repo is None
+
+
+def test_hf_github_repo_keeps_a_plain_address_and_trims_its_edges() -> None:
+    (cand,) = parse_daily_papers([hf_item("2603.00004", "Fine Repo", githubRepo=" https://github.com/a/b\n")], DAY).candidates
+    assert cand.github_repo == "https://github.com/a/b"
+
+
+def test_hf_author_names_lose_control_and_bidi_characters() -> None:
+    authors = [{"name": "Eve\x1b[2J\u202e Evil"}, {"name": "\x07"}, {"name": "[x](http://evil)"}]
+    (cand,) = parse_daily_papers([hf_item("2603.00005", "Odd Names", authors=authors)], DAY).candidates
+    # Markdown in a name is kept as text (cards escape it); what would repaint a terminal is not.
+    assert cand.authors == ("Eve [2J Evil", "[x](http://evil)")

@@ -11,23 +11,42 @@ from bot.settings import Settings
 
 # How long a command waits for another process that is writing the vectors.
 LOCK_WAIT_S = 30 * 60.0
+# How many of the newest Fetch-button fetches `stats` shows.
+STATS_FETCHES = 5
 
 
 def _index(settings: Settings, store, already: set[str] = frozenset()) -> str:
     """Reconcile the index with the store; return one line saying what that did."""
     from bot.services import open_services
 
+    # Read before indexing: which papers had ever been indexed tells a first index from a leftover.
+    marked = store.indexed()
     services = open_services(settings.data_dir, progress=sys.stderr.isatty(), store=store, lock_wait=LOCK_WAIT_S)
     report = services.report
     parts = [f"embedded {len(report.embedded)} papers"]
-    leftover = [pid for pid in report.embedded if pid not in already]
-    if leftover:
-        parts.append(f"{len(leftover)} of them left unindexed by an earlier, interrupted run")
+    leftover = [pid for pid in report.embedded if pid not in already and pid not in report.repaired]
+    parts += _leftover_lines(leftover, marked)
     if report.repaired:
         parts.append(f"{len(report.repaired)} repaired (partial or stale vectors)")
     if report.removed:
         parts.append(f"removed the vectors of {len(report.removed)} papers no longer in the corpus")
     return "; ".join(parts)
+
+
+def _leftover_lines(leftover: list[str], marked: dict[str, str]) -> list[str]:
+    """Say why papers this command neither added nor changed were embedded: never indexed, or left over."""
+    if not leftover:
+        return []
+    if not marked:
+        # Nothing was ever indexed here: a first run (the shipped papers), not an interrupted one.
+        return [f"{len(leftover)} of them never indexed before (the first index of this data directory)"]
+    lost = sum(1 for pid in leftover if pid in marked)
+    lines = []
+    if len(leftover) > lost:
+        lines.append(f"{len(leftover) - lost} of them left unindexed by an earlier, interrupted run")
+    if lost:
+        lines.append(f"{lost} of them indexed before but their vectors were missing")
+    return lines
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -110,8 +129,9 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    """Print papers, how many are fully indexed, papers per source and the newest ingest (never writes)."""
+    """Print papers, how many are fully indexed, papers per source, the newest ingest and who fetched papers (never writes)."""
     from bot.services import indexed_count, open_store
+    from bot.state.fetch_audit import read_audit
 
     store = open_store(settings.data_dir, readonly=True)
     try:
@@ -119,12 +139,18 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         stats["indexed"] = indexed_count(store, settings.data_dir.embed_windows)
     finally:
         store.close()
+    count, recent = read_audit(settings.data_dir.state, STATS_FETCHES)
+    stats["fetches"] = {"count": count, "recent": [record.as_json() for record in recent]}
     if args.json:
         print(json.dumps(stats))
         return 0
     print(f"papers: {stats['papers']}")
     print(f"indexed: {stats['indexed']}" + ("" if stats["indexed"] == stats["papers"] else " (run `paperscout reindex` to index the rest)"))
     print(f"newest ingest: {stats['newest_ingest']}")
-    for source, count in stats["by_source"].items():
-        print(f"  {source}: {count}")
+    for source, papers in stats["by_source"].items():
+        print(f"  {source}: {papers}")
+    print(f"fetched with Discord's Fetch button: {count}" + (f" (newest {len(recent)}:)" if recent else ""))
+    for r in recent:
+        where = f"server {r.guild_id}" if r.guild_id is not None else "a DM"
+        print(f"  {r.at}  arXiv:{r.arxiv_id}  user {r.user_id} in {where}: {r.outcome}")
     return 0

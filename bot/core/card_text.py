@@ -14,15 +14,17 @@ from urllib.parse import quote, quote_plus
 from bot.core.replies import Card
 from corpus.clean import clean_text
 from corpus.paper import Link, Listing, Paper
-from corpus.records import web_url
+from corpus.urls import web_url
 from corpus.source_names import ARXIV, FILE, HF_DAILY, SHIPPED_PAGE, source_kind, source_label
 from retrieval.filters import published_day
 from retrieval.tokenize import tokenize
 
 ELLIPSIS = "\u2026"
 _WORD_RE = re.compile(r"[^\W_]+(?:[-_'\u2019][^\W_]+)*")
-# Links found in an abstract worth listing; the paper's own pages are built from its arXiv id.
-_ABSTRACT_KINDS = ("code", "project")
+# Links found in an abstract worth listing, and the label each is shown with (never a stored
+# label: a record from an old import could say "arXiv PDF" of any URL); the paper's own pages
+# are built from its arXiv id.
+_ABSTRACT_LABELS = {"code": "Code", "project": "Project page"}
 # A result card names this many authors, then "et al.": enough to recognise a group.
 AUTHORS_SHOWN = 3
 ET_AL = "et al."
@@ -140,15 +142,17 @@ def title_url(paper: Paper) -> str | None:
     A title that led to a search would pass a guess off as the paper; searches are listed,
     labelled as searches, among the links instead.
     """
-    return arxiv_url(paper.arxiv_id) if paper.arxiv_id else None
+    return web_url(arxiv_url(paper.arxiv_id)) if paper.arxiv_id else None
 
 
 def code_url(paper: Paper) -> str | None:
     """Return the paper's code repository: the one its source named, else the first found in its abstract."""
+    # Records are checked where they are made; checked again here because a store written by hand
+    # or by an older version never was, and a raw value must never become a link.
     repo = web_url(paper.github_repo)
     if repo:
         return repo
-    return next((link.url for link in paper.links if link.kind == "code"), None)
+    return next((url for link in paper.links if link.kind == "code" and (url := web_url(link.url))), None)
 
 
 def shown_links(paper: Paper) -> list[Link]:
@@ -164,9 +168,10 @@ def shown_links(paper: Paper) -> list[Link]:
         links.append(Link(url=code, kind="code", label="Code"))
     seen = {_link_key(link.url) for link in links}
     for link in paper.links:
-        if link.kind in _ABSTRACT_KINDS and _link_key(link.url) not in seen:
-            links.append(link)
-            seen.add(_link_key(link.url))
+        url = web_url(link.url)
+        if link.kind in _ABSTRACT_LABELS and url and _link_key(url) not in seen:
+            links.append(Link(url=url, kind=link.kind, label=_ABSTRACT_LABELS[link.kind]))
+            seen.add(_link_key(url))
     if not paper.arxiv_id:
         # Without an id the paper's own pages are unknown; a title search is the honest fallback.
         query = quote_plus(paper.clean_title or paper.title)
@@ -177,7 +182,8 @@ def shown_links(paper: Paper) -> list[Link]:
         links.append(Link(
             url=f"https://huggingface.co/papers?q={query}", kind="search", label="Search HF Papers for this title",
         ))
-    return links
+    # Built from an id or a title, quoted: checked all the same, so no card shows an unchecked link.
+    return [link for link in links if web_url(link.url)]
 
 
 def _link_key(url: str) -> str:

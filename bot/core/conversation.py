@@ -22,7 +22,7 @@ from typing import Any, Callable, Protocol
 from bot.core import engagement as events
 from bot.core.answer_reply import answer_reply
 from bot.core.bibtex import bibtex_entry
-from bot.core.engagement import EngagementEvent, EventSink, record_safely
+from bot.core.engagement import EventSink, record_safely
 from bot.core.errors import UserFacingError
 from bot.core.followups import (
     BIBTEX,
@@ -37,7 +37,7 @@ from bot.core.followups import (
     FollowUp,
     parse_followup,
 )
-from bot.core.handlers import card_from_hit, filters_line, not_in_corpus
+from bot.core.handlers import card_from_hit, filters_line, kept_event, not_in_corpus
 from bot.core.live_index import LiveIndex, Retriever
 from bot.core.ratelimit import SlidingWindowLimiter
 from bot.core.replies import PAPER_CARD, RESULTS, TEXT, Card, Reply
@@ -208,7 +208,9 @@ class Talk:
     # ------------------------------------------------------------------ plumbing
 
     def _record(self, kind: str, where: Place, paper_ids: tuple[str, ...], query: str | None = None) -> None:
-        record_safely(self.sink, EngagementEvent(kind, where.user_id, where.guild_id, paper_ids, query))
+        event = kept_event(kind, where.user_id, where.guild_id, paper_ids, query)  # a DM keeps no query text
+        if event is not None:
+            record_safely(self.sink, event)
 
     async def _search(self, retriever: Retriever, query: str, filters: SearchFilters, user_id: int) -> SearchResult:
         if self.limiter is not None:

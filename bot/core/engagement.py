@@ -22,14 +22,17 @@ class EventSink(Protocol):
     """Where engagement events go; implementations must not raise into handlers."""
 
     def record(self, event: EngagementEvent) -> None:
-        """Take one event."""
+        """Take one event and return at once: handlers call it on the event loop, so it must not wait on a disk."""
 
     def close(self) -> None:
         """Flush and release whatever the sink holds."""
 
 
 def record_safely(sink: EventSink, event: EngagementEvent) -> None:
-    """Give `event` to `sink`; a failure is logged, never raised: counting must not cost a user their answer."""
+    """Give `event` to `sink`; a failure is logged, never raised: counting must not cost a user their answer.
+
+    Runs on the event loop: the bot's sink (bot.state.event_writer.EventWriter) only queues the event.
+    """
     try:
         sink.record(event)
     except Exception:
@@ -37,7 +40,7 @@ def record_safely(sink: EventSink, event: EngagementEvent) -> None:
 
 
 class LoggingEventSink:
-    """A sink that writes one log line per event (the console's; the bot stores them with SqliteEventSink)."""
+    """A sink that writes one log line per event (the console's; the bot stores them with an EventWriter)."""
 
     def __init__(self, logger: logging.Logger | None = None) -> None:
         self._log = logger or logging.getLogger("paperscout.events")

@@ -17,7 +17,7 @@ from bot.core.engagement import EngagementEvent, EventSink, record_safely
 from bot.core.errors import UserFacingError
 from bot.core.followups import parse_since
 from bot.core.live_index import LiveIndex, Retriever
-from bot.core.ratelimit import SlidingWindowLimiter
+from bot.core.ratelimit import CLICK, SEARCH, SlidingWindowLimiter
 from bot.core.replies import HELP, PAPER_CARD, RESULTS, Card, Reply, Requester
 from bot.core.title_choices import AmbiguousTitle, choices_reply, title_candidates
 from corpus.clean import normalize_title
@@ -103,6 +103,21 @@ def filters_line(filters: SearchFilters, result: SearchResult) -> str | None:
     return line
 
 
+def kept_event(
+    kind: str, user_id: int, guild_id: int | None, paper_ids: tuple[str, ...] = (), query: str | None = None,
+    *, private: bool = False,
+) -> EngagementEvent | None:
+    """Return the event to keep of an action, or None: what was answered privately leaves none, a DM keeps no words.
+
+    Events feed only a server's public /trending, which shows the papers they count and falls
+    back to the server's recent queries: an answer only its asker saw must not surface there.
+    Nothing reads events without a server (DMs, the console), so their query text is not kept.
+    """
+    if private:
+        return None
+    return EngagementEvent(kind, user_id, guild_id, paper_ids, query if guild_id is not None else None)
+
+
 def _quoted(text: str, limit: int = 200) -> str:
     return f"\u201c{cut(' '.join(text.split()), limit)}\u201d"
 
@@ -117,12 +132,17 @@ class Handlers:
 
     # --- plumbing --------------------------------------------------------------------------
 
-    def _record(self, kind: str, who: Requester, paper_ids: tuple[str, ...] = (), query: str | None = None) -> None:
-        record_safely(self.sink, EngagementEvent(kind, who.user_id, who.guild_id, paper_ids, query))
+    def _record(
+        self, kind: str, who: Requester, paper_ids: tuple[str, ...] = (), query: str | None = None, *, private: bool = False
+    ) -> None:
+        event = kept_event(kind, who.user_id, who.guild_id, paper_ids, query, private=private)
+        if event is not None:
+            record_safely(self.sink, event)
 
-    def _admit(self, who: Requester) -> None:
+    def admit(self, who: Requester, cost: float = SEARCH) -> None:
+        """Count an action of `cost` against the user's rate limit, or raise RateLimited (nothing counted)."""
         if self.limiter is not None:
-            self.limiter.acquire(who.user_id)
+            self.limiter.acquire(who.user_id, cost)
 
     @staticmethod
     def _validate(query: str) -> tuple[str, str | None]:
@@ -188,12 +208,18 @@ class Handlers:
         *,
         filters: SearchFilters | None = None,
         before_search: BeforeSearch | None = None,
+        admitted: bool = False,
+        private: bool = False,
     ) -> Reply:
-        """Search and return ranked cards, `count` per page; `before_search` runs once admitted."""
+        """Search and return ranked cards, `count` per page; `before_search` runs once admitted.
+
+        `admitted`: the caller already counted this search; `private`: only the asker sees the answer.
+        """
         text, note = self._validate(query)
         # Discord's option already holds `count` to 1..MAX_COUNT; the console and other callers pass what they are given.
         count, count_note = clamp_count(count, 1, MAX_COUNT, "results per page")
-        self._admit(who)
+        if not admitted:
+            self.admit(who)
         if before_search is not None:
             await before_search()
         result = await self._search(self.index.current, text, count * PAGES, filters)
@@ -201,7 +227,7 @@ class Handlers:
         understood = filters_line(filters, result) if filters is not None else None
         hits = result.hits
         if not hits:
-            self._record(events.SEARCH, who, (), result.query)
+            self._record(events.SEARCH, who, (), result.query, private=private)
             return Reply(RESULTS, f"I found nothing for {_quoted(result.query)}.", query=result.query, note=note,
                          understood=understood)
         if result.weak:
@@ -217,11 +243,13 @@ class Handlers:
             RESULTS, heading, cards, query=result.query, weak=result.weak, note=note, page_size=count,
             understood=understood,
         )
-        self._record(events.SEARCH, who, tuple(c.paper.id for c in reply.page(0)), result.query)
+        self._record(events.SEARCH, who, tuple(c.paper.id for c in reply.page(0)), result.query, private=private)
         return reply
 
     async def paper(self, who: Requester, title: str) -> Reply:
         """Return one paper in full, by autocomplete id or title."""
+        # Counted before the look-up: a title that is not a known id scans every title.
+        self.admit(who)
         paper = await self._paper_or_error(self.index.current, title)
         self._record(events.PAPER, who, (paper.id,), title)
         return Reply(PAPER_CARD, "", (Card(paper=paper, full=True),), page_size=1)
@@ -233,12 +261,13 @@ class Handlers:
         except AmbiguousTitle as ambiguous:
             return ambiguous.reply
 
-    async def details(self, who: Requester, paper_id: str) -> Reply:
-        """Return the full card of a paper picked from results."""
+    async def details(self, who: Requester, paper_id: str, *, private: bool = False) -> Reply:
+        """Return the full card of a paper picked from results (`private`: results only the picker saw)."""
+        self.admit(who, CLICK)
         paper = await asyncio.to_thread(self.index.current.get, paper_id)
         if paper is None:
             raise UserFacingError("That paper is no longer in my corpus. Try /find again.")
-        self._record(events.DETAILS, who, (paper.id,))
+        self._record(events.DETAILS, who, (paper.id,), private=private)
         return Reply(PAPER_CARD, "", (Card(paper=paper, full=True),), page_size=1, ephemeral=True)
 
     async def similar(
@@ -248,12 +277,16 @@ class Handlers:
         count: int = DEFAULT_COUNT,
         *,
         before_search: BeforeSearch | None = None,
+        admitted: bool = False,
+        private: bool = False,
     ) -> Reply:
-        """Return the papers nearest to one paper."""
+        """Return the papers nearest to one paper (`admitted` and `private` as for `find`)."""
+        if not admitted:
+            # Counted before the look-up, which may scan every title.
+            self.admit(who)
         retriever = self.index.current
         paper = await self._paper_or_error(retriever, title_or_id)
         count = max(1, min(int(count), MAX_COUNT))
-        self._admit(who)
         if before_search is not None:
             await before_search()
         try:
@@ -261,7 +294,7 @@ class Handlers:
         except QueryError as exc:
             raise UserFacingError(str(exc)) from None
         cards = tuple(card_from_hit(h) for h in result.hits)
-        self._record(events.SIMILAR, who, (paper.id, *(c.paper.id for c in cards)), paper.title)
+        self._record(events.SIMILAR, who, (paper.id, *(c.paper.id for c in cards)), paper.title, private=private)
         heading = f"Papers similar to {_quoted(paper.clean_title or paper.title)}"
         return Reply(RESULTS, heading, cards, query=paper.title, page_size=max(1, len(cards)))
 
@@ -269,9 +302,9 @@ class Handlers:
         """Return what the bot can do, with examples."""
         return Reply(HELP, HELP_TEXT)
 
-    def record_page(self, who: Requester, reply: Reply, page: int) -> None:
-        """Count a page turn on a result list."""
-        self._record(events.PAGE, who, tuple(c.paper.id for c in reply.page(page)), reply.query)
+    def record_page(self, who: Requester, reply: Reply, page: int, *, private: bool = False) -> None:
+        """Count a page turn on a result list (`private`: a list only its owner sees)."""
+        self._record(events.PAGE, who, tuple(c.paper.id for c in reply.page(page)), reply.query, private=private)
 
     async def complete(self, prefix: str) -> list[tuple[str, str]]:
         """Return up to 25 (title, paper id) choices for what was typed so far."""

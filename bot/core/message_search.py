@@ -5,6 +5,10 @@ corpus has, the answer is the papers similar to that paper. Otherwise its words 
 searched: mentions, links and markdown left out (they say nothing about the topic, and an
 echoed @everyone must not look like one), cut at a sentence end within the characters a
 search takes (`retrieval.query.MAX_QUERY_CHARS`), with a note saying so.
+
+Anyone can point the menu at any message, so its text is hostile input: the asker is
+admitted by the rate limit before anything is parsed, and every pattern here runs in time
+linear in the text (no repetition can rescan what another start already scanned).
 """
 
 from __future__ import annotations
@@ -23,16 +27,23 @@ from retrieval.query import MAX_QUERY_CHARS, join_notes
 
 NO_TEXT = "That message has no text I can search with. Try it on a message with words in it, e.g. a pasted abstract."
 
-# User, role and channel mentions, custom emoji, and @everyone/@here.
-_MENTIONS = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|@(?:everyone|here)\b")
+# User, role and channel mentions, custom emoji, and @everyone/@here. Possessive runs: a
+# failed match gives nothing back to retry.
+_MENTIONS = re.compile(r"<(?:@[!&]?|#)\d++>|<a?:\w++:\d++>|@(?:everyone|here)\b")
 # A masked link keeps its text; a bare link (or one in <>, which Discord does not unfurl) goes.
-_MASKED_LINK = re.compile(r"\[([^\]]*)\]\(<?https?://[^)\s]*>?\)")
+# Neither run may cross a "[": each start scans only up to the next one, so "[[[[..." or
+# "[a](http://[a](http://..." cost one pass, not one pass per bracket.
+_MASKED_LINK = re.compile(r"\[([^\[\]]*+)\]\(<?https?://[^)\s\[]*+>?\)")
 _LINK = re.compile(r"<?https?://\S+")
-# Emphasis, strike, spoiler, code, quote and heading marks; underscores only outside words.
-_MARKS = re.compile(r"[*~`|>#]+|(?<!\w)_+|_+(?!\w)")
+# Emphasis, strike, spoiler, code, quote and heading marks; a run of underscores unless it is
+# inside a word (jax_opt). The run is tried only from its first underscore ((?<!_)): tried
+# from every underscore of "a____...b", the old `_+(?!\w)` was quadratic.
+_MARKS = re.compile(r"[*~`|>#]+|(?<!\w)_+|(?<!_)_++(?!\w)")
 _TOKEN_EDGES = "<>()[]{}.,;:!?'\"*_`|"
 # A sentence end: where a long message is cut, unless that would drop more than half of what fits.
 _SENTENCE_END = re.compile(r"[.!?](?=\s)")
+# The linked papers looked up, in order: a message of a thousand ids asks for no more lookups than this.
+MAX_LINKED = 3
 
 
 @dataclass(frozen=True)
@@ -44,12 +55,14 @@ class MessageQuery:
     note: str | None = None
 
 
-def _arxiv_ids(text: str) -> tuple[str, ...]:
-    found: list[str] = []
+def _arxiv_ids(text: str, limit: int = MAX_LINKED) -> tuple[str, ...]:
+    found: dict[str, None] = {}
     for token in text.split():
         arxiv_id = normalize_arxiv_id(token.strip(_TOKEN_EDGES))
-        if arxiv_id is not None and arxiv_id not in found:
-            found.append(arxiv_id)
+        if arxiv_id is not None:
+            found[arxiv_id] = None
+            if len(found) >= limit:
+                break
     return tuple(found)
 
 
@@ -88,15 +101,21 @@ async def search_message(
     *,
     before_search: BeforeSearch | None = None,
 ) -> Reply:
-    """Return the papers similar to a paper the message links to, else those its words find."""
+    """Return the papers similar to a paper the message links to, else those its words find (answered privately)."""
+    # Admitted before the message is read: reading it is work an over-eager user must not get free.
+    handlers.admit(who)
     query = message_query(content, embed_texts)
     retriever = handlers.index.current
     for arxiv_id in query.arxiv_ids:
         paper = await asyncio.to_thread(retriever.find_arxiv, arxiv_id)
         if paper is not None:
-            return await handlers.similar(who, paper.id, DEFAULT_COUNT, before_search=before_search)
+            return await handlers.similar(
+                who, paper.id, DEFAULT_COUNT, before_search=before_search, admitted=True, private=True
+            )
     if not any(ch.isalnum() for ch in query.text):
         # A link to a paper we lack says more than "no text".
         raise UserFacingError(not_in_corpus(query.arxiv_ids[0]) if query.arxiv_ids else NO_TEXT)
-    reply = await handlers.find(who, query.text, DEFAULT_COUNT, before_search=before_search)
+    reply = await handlers.find(
+        who, query.text, DEFAULT_COUNT, before_search=before_search, admitted=True, private=True
+    )
     return dataclasses.replace(reply, note=join_notes(query.note, reply.note))

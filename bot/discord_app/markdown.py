@@ -6,15 +6,22 @@ import re
 from datetime import datetime
 
 from bot.core import card_text
+from corpus.urls import web_url
 
 # A link whose URL is longer is left out: it would eat a card's budget, and no real page needs it.
 LINK_URL_LIMIT = 512
 # Characters that open markdown anywhere: emphasis, code, strike, spoilers, masked links ("["),
 # and mentions, channels, custom emoji and timestamps ("<"); the backslash itself too.
 _INLINE_MARKDOWN = re.compile(r"([\\*_`~|\[<])")
-# Headings ("#", "##", "-#"), quotes and list markers are markdown only at a line start.
-_LEADING_MARKDOWN = re.compile(r"^(\s*)([#>\-+])", re.MULTILINE)
-_LEADING_NUMBER = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)
+# Headings ("#", "##", "-#"), quotes and list markers are markdown only at a line start. The
+# indent is spaces within the line ("[^\S\n]", not "\s"): "\s*" ran on across every newline of a
+# blank run from each of its line starts, quadratic in the run's length.
+_LEADING_MARKDOWN = re.compile(r"^([^\S\n]*)([#>\-+])", re.MULTILINE)
+_LEADING_NUMBER = re.compile(r"^([^\S\n]*\d+)\.(?=\s)", re.MULTILINE)
+# Inside a link's URL these end it early (")", whitespace) or break out of it ("<", ">", brackets,
+# backslash, backtick): percent-encoded, they lead to the same page. "(" only ends a link with a
+# ")", always encoded: left as is, it keeps URLs readable.
+_URL_BREAKERS = re.compile(r"[\s)<>\[\]\\`]")
 
 
 def escape(text: str) -> str:
@@ -63,11 +70,22 @@ def highlighted(text: str, terms: tuple[str, ...]) -> str:
 
 
 def markdown_link(label: str, url: str) -> str:
-    """Return `[label](url)` with the label escaped, or "" for a URL too long to be worth its characters."""
-    if len(url) > LINK_URL_LIMIT:
+    """Return `[label](url)`, label escaped and URL encoded; "" for a URL too long or not a web address."""
+    encoded = _URL_BREAKERS.sub(lambda m: _percent(m.group(0)), url.strip())
+    if len(encoded) > LINK_URL_LIMIT or web_url(encoded) is None:
         return ""
-    # A ")" or a space would end the link early.
-    return f"[{escape(label)}]({url.replace(')', '%29').replace(' ', '%20')})"
+    return f"[{link_label(label)}]({encoded})"
+
+
+def _percent(char: str) -> str:
+    return "".join(f"%{byte:02X}" for byte in char.encode("utf-8"))
+
+
+def link_label(label: str) -> str:
+    """Return a link's text as one escaped line with no brackets, so it can neither end the link nor open another."""
+    # A "]" (escaped or not) can end the label early in some renderers; parentheses read the same.
+    flat = " ".join(label.split()).replace("[", "(").replace("]", ")")
+    return escape(flat)
 
 
 def relative_time(when: datetime) -> str:

@@ -1,4 +1,4 @@
-"""Checks of what the bot may do in a channel before it promises to post there."""
+"""Checks of what the bot (and the member asking) may do in a channel before it promises to post there."""
 
 from __future__ import annotations
 
@@ -22,8 +22,22 @@ def missing_permissions(permissions: discord.Permissions) -> list[str]:
     return [label for flag, label in NEEDED.items() if not getattr(permissions, flag)]
 
 
+# What the member choosing a channel must be able to do there themselves: a Manage Server member
+# may not point the bot's posts at a channel hidden from them, or one they could not post in.
+MEMBER_NEEDS = ("view_channel", "send_messages")
+MEMBER_CANNOT = "Pick a channel where you yourself can see and send messages; nothing was saved."
+
+
+def member_sees(interaction: discord.Interaction, channel: discord.abc.GuildChannel | None) -> bool:
+    """Return whether the invoking member can see `channel` (False outside a server or for an unknown channel)."""
+    member = interaction.user
+    if channel is None or not isinstance(member, discord.Member):
+        return False
+    return channel.permissions_for(member).view_channel
+
+
 def require_postable(interaction: discord.Interaction, channel: discord.TextChannel, guild_id: int) -> None:
-    """Refuse a channel of another server, or one where the bot lacks what posting papers needs."""
+    """Refuse a channel of another server, one the bot cannot post papers in, or one the member can't post in."""
     guild = interaction.guild
     me = guild.me if guild is not None else None
     if me is None or channel.guild.id != guild_id:
@@ -34,3 +48,8 @@ def require_postable(interaction: discord.Interaction, channel: discord.TextChan
             f"I can't post in {channel.mention}: I'm missing {', '.join(f'**{m}**' for m in missing)} there. "
             "Give me those permissions in the channel settings (or pick another channel); nothing was saved."
         )
+    member = interaction.user
+    # Computed from the cached roles and channel overwrites, as Discord computes them.
+    allowed = channel.permissions_for(member) if isinstance(member, discord.Member) else None
+    if allowed is None or not all(getattr(allowed, flag) for flag in MEMBER_NEEDS):
+        raise UserFacingError(MEMBER_CANNOT)

@@ -17,6 +17,7 @@ import discord
 
 from bot.core.card_text import cut
 from bot.core.handlers import Handlers
+from bot.core.ratelimit import CLICK
 from bot.core.replies import Reply, Requester
 from bot.core.result_pages import EXPIRED, ResultPages
 from bot.discord_app import embeds
@@ -47,6 +48,11 @@ def _handlers(interaction: discord.Interaction) -> Handlers:
 
 def _pages(interaction: discord.Interaction) -> ResultPages | None:
     return getattr(interaction.client, "result_pages", None)
+
+
+def on_private_results(interaction: discord.Interaction) -> bool:
+    """Return whether the clicked controls sit on an answer only its asker sees (its clicks then leave no event)."""
+    return interaction.message is not None and interaction.message.flags.ephemeral
 
 
 class PageButton(
@@ -82,6 +88,10 @@ class PageButton(
 
 
 async def _turn(interaction: discord.Interaction, list_id: int | None, page: int) -> None:
+    handlers = _handlers(interaction)
+    who = requester_of(interaction)
+    # A page turn reads the state database: counted (lightly) before it, like every button.
+    handlers.admit(who, CLICK)
     pages = _pages(interaction)
     kept = await pages.get(list_id) if pages is not None and list_id is not None else None
     if pages is None or kept is None:
@@ -91,8 +101,7 @@ async def _turn(interaction: discord.Interaction, list_id: int | None, page: int
         await Responder(interaction).send_text(NOT_YOURS)
         return
     page = max(0, min(page, kept.reply.pages - 1))
-    handlers = _handlers(interaction)
-    handlers.record_page(requester_of(interaction), kept.reply, page)
+    handlers.record_page(who, kept.reply, page, private=on_private_results(interaction))
     message = embeds.render(kept.reply, page)[0]
     view = ResultsView(kept.reply, list_id=kept.id, page=page)
     await interaction.response.edit_message(content=message.content, embeds=list(message.embeds), view=view)
@@ -112,7 +121,9 @@ class DetailsMenu(discord.ui.DynamicItem[discord.ui.Select], template=DETAILS_ID
     async def callback(self, interaction: discord.Interaction) -> None:
         """Show the picked paper in full, only to whoever picked it."""
         try:
-            reply = await _handlers(interaction).details(requester_of(interaction), self.item.values[0])
+            reply = await _handlers(interaction).details(
+                requester_of(interaction), self.item.values[0], private=on_private_results(interaction)
+            )
             await Responder(interaction).send(reply, ephemeral=True)
         except Exception as exc:
             await report_failure(interaction, exc, "results menu details")
@@ -133,7 +144,8 @@ class SimilarMenu(discord.ui.DynamicItem[discord.ui.Select], template=SIMILAR_ID
         try:
             responder = Responder(interaction)
             reply = await _handlers(interaction).similar(
-                requester_of(interaction), self.item.values[0], before_search=lambda: responder.defer(ephemeral=True)
+                requester_of(interaction), self.item.values[0], before_search=lambda: responder.defer(ephemeral=True),
+                private=on_private_results(interaction),
             )
             await responder.send(reply, ephemeral=True)
         except Exception as exc:

@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.state.conversations import Conversation, Conversations
 from bot.state.db import Database, StateError, utc_iso
 from bot.state.events import EngagementEvent, EventLog, SqliteEventSink, StoredEvent
+from bot.state.fetch_audit import FetchAudit, FetchRecord, Reservation
 from bot.state.guilds import GuildData
 from bot.state.ledger import PostLedger, PostRecord
 from bot.state.meta import Meta
@@ -20,9 +21,9 @@ from bot.state.server_settings import GuildSettings, ServerSettings
 from bot.state.subscriptions import Subscription, Subscriptions
 
 __all__ = [
-    "EVENT_RETENTION", "Conversation", "Conversations", "Database", "EngagementEvent", "EventLog", "GuildData", "GuildSettings", "Meta",
-    "PostLedger", "PostRecord", "ServerSettings", "SqliteEventSink", "State", "StateError", "StoredEvent",
-    "Subscription", "Subscriptions", "utc_iso",
+    "EVENT_RETENTION", "Conversation", "Conversations", "Database", "EngagementEvent", "EventLog", "FetchAudit",
+    "FetchRecord", "GuildData", "GuildSettings", "Meta", "PostLedger", "PostRecord", "Reservation", "ServerSettings",
+    "SqliteEventSink", "State", "StateError", "StoredEvent", "Subscription", "Subscriptions", "utc_iso",
 ]
 
 # Events, votes and reactions older than this are deleted daily.
@@ -41,6 +42,7 @@ class State:
     meta: Meta
     guilds: GuildData
     conversations: Conversations
+    fetch_audit: FetchAudit
 
     @classmethod
     def open(cls, path: Path) -> State:
@@ -56,6 +58,7 @@ class State:
             meta=Meta(db),
             guilds=GuildData(db),
             conversations=Conversations(db),
+            fetch_audit=FetchAudit(db),
         )
 
     def prune(self, now: datetime) -> int:

@@ -78,14 +78,17 @@ class EventLog:
 
 
 class SqliteEventSink:
-    """An event sink (bot.core.engagement.EventSink) that stores events where trending counts them."""
+    """An event sink (bot.core.engagement.EventSink) that stores each event as it is recorded.
+
+    Synchronous: a write may wait for the file's lock (bot.state.db.WRITE_WAIT), so this is for
+    callers off the event loop (tests, benchmarks). The bot uses bot.state.event_writer.EventWriter.
+    """
 
     def __init__(self, events: EventLog) -> None:
         self.events = events
 
     def record(self, event: EngagementEvent) -> None:
         """Store the event; a failing write is logged, never raised into a handler."""
-        # One small insert in WAL mode: cheap enough to run on the event loop.
         try:
             self.events.add(event)
         except Exception:

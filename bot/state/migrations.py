@@ -150,5 +150,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE conversation_messages ADD COLUMN state_id INTEGER REFERENCES answer_states (id) ON DELETE CASCADE",
         "CREATE INDEX conversation_messages_state ON conversation_messages (state_id)",
     ),
+    (
+        # Papers members asked to fetch into the shared corpus from Discord: who, in which server
+        # (NULL: a DM), which arXiv id, when, and how it went ('pending' until arXiv answered; see
+        # bot/state/fetch_audit.py). The daily quotas are counted from it; shown by `paperscout stats`.
+        """CREATE TABLE fetch_audit (
+            id INTEGER PRIMARY KEY,
+            ts TEXT NOT NULL,
+            user_id INTEGER NOT NULL,
+            guild_id INTEGER,
+            arxiv_id TEXT NOT NULL,
+            outcome TEXT NOT NULL
+        )""",
+        "CREATE INDEX fetch_audit_user_ts ON fetch_audit (user_id, ts)",
+        "CREATE INDEX fetch_audit_guild_ts ON fetch_audit (guild_id, ts)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

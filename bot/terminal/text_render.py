@@ -31,8 +31,9 @@ def render_card(card: Card) -> str:
     if url:
         lines.append(f"   {url}")
     if card.full:
-        if paper.authors:
-            lines += _wrap("by " + ", ".join(paper.authors))
+        names = card_text.author_names(paper)  # cleaned: a raw name may hold a terminal escape
+        if names:
+            lines += _wrap("by " + ", ".join(names))
         lines += _wrap(paper.clean_abstract or paper.abstract or "(no abstract)")
     elif card.sentence:
         text = card_text.snippet(card.sentence, card.matched_terms, SNIPPET_CHARS)

@@ -8,9 +8,10 @@ import urllib.parse
 from datetime import date, datetime
 from typing import Any
 
-from corpus.records import Candidate, web_url
+from corpus.records import Candidate
 from corpus.sources import ParseResult, PayloadError
 from corpus.sources.http import Fetcher
+from corpus.urls import web_url
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,6 @@ def candidate_from_item(item: Any, source: str, rank: int) -> Candidate:
         abstract = item.get("summary")
     if abstract is not None and not isinstance(abstract, str):
         raise ValueError("summary is not a string")
-    repo = _text(paper.get("githubRepo"))
     return Candidate(
         title=" ".join(title.split()),
         abstract=" ".join((abstract or "").split()),
@@ -105,10 +105,25 @@ def candidate_from_item(item: Any, source: str, rank: int) -> Candidate:
         authors=_authors(paper.get("authors")),
         published=_timestamp(paper.get("publishedAt")) or _timestamp(item.get("publishedAt")),
         upvotes=_count(paper.get("upvotes")),
-        github_repo=repo.strip() if repo and repo.strip().startswith(("https://", "http://")) else None,
+        # A prefix check is not enough: "https://x\n**bold** [arXiv PDF](https://evil)" starts right.
+        github_repo=web_url(paper.get("githubRepo")),
         github_stars=_count(paper.get("githubStars")),
         thumbnail=_thumbnail(item, paper),
     )
+
+
+# A day's list holds tens of papers; many more means a broken or hostile feed, and every item kept
+# is stored in the shared corpus and may become a card in daily posts and subscription DMs.
+MAX_ITEMS = 200
+
+
+def _capped(payload: list[Any], source: str) -> list[Any]:
+    """Return the first MAX_ITEMS items of a day's list, logging how many were dropped."""
+    if len(payload) <= MAX_ITEMS:
+        return payload
+    dropped = len(payload) - MAX_ITEMS
+    log.warning("%s: %d items, more than the %d kept: dropped the last %d", source, len(payload), MAX_ITEMS, dropped)
+    return payload[:MAX_ITEMS]
 
 
 def parse_daily_papers(payload: Any, day: str) -> ParseResult:
@@ -118,7 +133,7 @@ def parse_daily_papers(payload: Any, day: str) -> ParseResult:
         raise PayloadError(f"{source}: expected a JSON list, got {type(payload).__name__}")
     candidates: list[Candidate] = []
     problems: list[str] = []
-    for rank, item in enumerate(payload, start=1):
+    for rank, item in enumerate(_capped(payload, source), start=1):
         try:
             candidates.append(candidate_from_item(item, source, rank))
         except ValueError as exc:

@@ -21,6 +21,8 @@ USER_AGENT = "PaperScout/0.1 (ML paper digest bot)"
 # Real responses are well under a megabyte; a cap keeps a misbehaving server from filling memory.
 MAX_BODY_BYTES = 20 * 1024 * 1024
 READ_CHUNK = 64 * 1024
+# The feeds answer directly; a few hops allow a moved path, more is a loop or a server sending us around.
+MAX_REDIRECTS = 3
 
 
 class FetchError(RuntimeError):
@@ -144,6 +146,34 @@ class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
         return self.do_open(connection, req, context=self._context)
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Return the scheme, host and port a URL reaches (the port filled in from the scheme)."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1  # an unparsable port matches nothing
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow at most MAX_REDIRECTS redirects, and only to the scheme, host and port already in use."""
+
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
+        """Return the request for `newurl`; refuse (as an HTTPError) another origin or one hop too many."""
+        # A feed sent elsewhere could be downgraded to plain http (and tampered with), moved to ftp or
+        # a local address, or bounced around forever: none of that is a feed we agreed to read.
+        if _origin(newurl) != _origin(req.full_url):
+            raise urllib.error.HTTPError(req.full_url, code, f"redirect to another origin refused: {newurl}", headers, fp)
+        hops = sum(getattr(req, "redirect_dict", {}).values())
+        if hops >= MAX_REDIRECTS:
+            raise urllib.error.HTTPError(req.full_url, code, f"more than {MAX_REDIRECTS} redirects", headers, fp)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 def _read_body(response: http.client.HTTPResponse, deadline: _Deadline) -> bytes:
     """Return the body, at most MAX_BODY_BYTES + 1 bytes of it, read in chunks against the deadline."""
     chunks: list[bytes] = []
@@ -200,7 +230,9 @@ class Fetcher:
         self._wait_for_slot()
         # The deadline starts after the polite wait: that pause is ours, not the server's.
         deadline = _Deadline(self.timeout)
-        opener = urllib.request.build_opener(_DeadlineHTTPHandler(deadline), _DeadlineHTTPSHandler(deadline))
+        opener = urllib.request.build_opener(
+            _DeadlineHTTPHandler(deadline), _DeadlineHTTPSHandler(deadline), _SameOriginRedirects()
+        )
         request = urllib.request.Request(url, headers={"User-Agent": self._user_agent})
         try:
             with opener.open(request, timeout=self.timeout) as response:

@@ -1,9 +1,14 @@
-"""One refresh cycle over the fresh-paper sources, with per-source backoff after failures."""
+"""One refresh cycle over the fresh-paper sources, with per-source backoff after failures.
+
+Each source is fetched by one thread at a time (its lock), so its polite spacing holds
+however many callers there are: the daily refresh, and papers members ask to fetch.
+"""
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -40,7 +45,7 @@ DEFAULT_ARXIV = SourceConfig(
 
 @dataclass(frozen=True)
 class RefreshReport:
-    """What one source did in one cycle; `status` is 'ok', 'failed', 'backoff' or 'disabled'."""
+    """What one source did in one cycle; `status` is 'ok', 'failed', 'backoff', 'busy' or 'disabled'."""
 
     source: str
     status: str
@@ -73,6 +78,9 @@ class _Source:
     config: SourceConfig
     fetcher: Fetcher
     backoff: Backoff = field(default_factory=Backoff)
+    # Held for each fetch: the fetcher's spacing counts from its last request, which two threads
+    # fetching at once would both read before either wrote it.
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def utc_today() -> str:
@@ -128,18 +136,36 @@ class Refresher:
         fetch = lambda: arxiv.fetch_query(source.fetcher, query, source.config.max_results)  # noqa: E731
         return self._run(ARXIV, arxiv.source_name(query), fetch, force)
 
-    def fetch_arxiv_ids(self, arxiv_ids: list[str]) -> RefreshReport:
-        """Ingest the arXiv papers with these ids now (a paper someone pasted); a one-shot run."""
-        source = self._sources[ARXIV]
-        return self._run(ARXIV, arxiv.source_name("id:" + ",".join(arxiv_ids)), lambda: arxiv.fetch_ids(source.fetcher, arxiv_ids), True)
+    def fetch_arxiv_ids(self, arxiv_ids: list[str], *, wait: float | None = 0.0) -> RefreshReport:
+        """Ingest the arXiv papers with these ids now (a paper someone pasted), as the feed's own run.
 
-    def _run(self, name: str, feed: str, fetch: Callable[[], ParseResult], force: bool) -> RefreshReport:
+        Not forced: a feed that is off, backing off or was told Retry-After is not asked, and a
+        failure schedules the feed's next attempt like any other. `wait`: how long to wait for a
+        fetch already under way (None: as long as it takes); past that the report says 'busy'.
+        """
+        source = self._sources[ARXIV]
+        feed = arxiv.source_name("id:" + ",".join(arxiv_ids))
+        return self._run(ARXIV, feed, lambda: arxiv.fetch_ids(source.fetcher, arxiv_ids), False, wait=wait)
+
+    def _run(
+        self, name: str, feed: str, fetch: Callable[[], ParseResult], force: bool, *, wait: float | None = None
+    ) -> RefreshReport:
         """Fetch one feed into the store; a forced run ignores `enabled` and backoff and leaves backoff alone."""
         # A forced run is a one-shot (`paperscout ingest`): nothing will retry it and its caller prints
         # the report, so it neither schedules a retry nor logs at WARNING what the report already says.
         source = self._sources[name]
         if not force and not source.config.enabled:
             return RefreshReport(name, "disabled", feed=feed)
+        if not source.lock.acquire(timeout=-1 if wait is None else wait):
+            return RefreshReport(name, "busy", feed=feed, error="another fetch from this feed is under way")
+        try:
+            return self._run_locked(name, feed, fetch, force)
+        finally:
+            source.lock.release()
+
+    def _run_locked(self, name: str, feed: str, fetch: Callable[[], ParseResult], force: bool) -> RefreshReport:
+        source = self._sources[name]
+        # Read under the lock: a fetch that just failed may have set the next attempt meanwhile.
         now = self._clock()
         state = source.backoff
         if not force and state.next_attempt is not None and now < state.next_attempt:

@@ -10,9 +10,8 @@ import pytest
 from bot.core.conversation import NO_CONVERSATION
 from bot.core.handlers import Handlers
 from bot.core.live_index import LiveIndex
-from bot.core.paper_fetch import PaperFetch
+from bot.core.paper_fetch import FetchPolicy, PaperFetch
 from bot.datadir import DataDir
-from bot.discord_app.fetch_button import NOT_ALLOWED
 from bot.state import State
 from corpus.ingest import open_corpus
 from corpus.sources.refresh import Refresher, SourceConfig
@@ -105,6 +104,8 @@ async def test_find_with_since_and_has_code(fake: FakeDiscord, state: State, tmp
 async def test_a_pasted_paper_the_corpus_lacks_can_be_fetched_by_a_manager(
     fake: FakeDiscord, state: State, tmp_path: Path
 ) -> None:
+    # A manager of a server the operator allow-listed (CORPUS_ADMIN_GUILD_IDS); tests/bot/test_fetch_e2e.py
+    # covers servers not on the list and the bot's owners.
     feed = LoopbackServer()
     store = open_corpus(tmp_path / "corpus.sqlite3", seed=False)
     synced: list[int] = []
@@ -114,11 +115,15 @@ async def test_a_pasted_paper_the_corpus_lacks_can_be_fetched_by_a_manager(
         feed.set("/api/query", f'<feed xmlns="http://www.w3.org/2005/Atom">{entry}</feed>', content_type="application/atom+xml")
         refresher = Refresher(store, SourceConfig(enabled=False), SourceConfig(base_url=feed.url, timeout=5, spacing=0))
         async with running_bot(fake, handlers(), tmp_path, state=state) as run:
-            run.client.fetch = PaperFetch(refresher, lambda: synced.append(1))
-            answer = await ask(fake, "https://arxiv.org/abs/2611.04242")
-            assert "arXiv:2611.04242 is not in my corpus" in answer.content
+            policy = FetchPolicy(per_user_daily=10, per_server_daily=30, admin_guild_ids=frozenset({fake.guild.id}))
+            run.client.fetch = PaperFetch(refresher, lambda: synced.append(1), state.fetch_audit, policy)
+            member = await ask(fake, "https://arxiv.org/abs/2611.04242")
+            assert "arXiv:2611.04242 is not in my corpus" in member.content and policy.who_can_add() in member.content
+            assert member.custom_ids() == []
+            answer = await ask(fake, "https://arxiv.org/abs/2611.04242", author=fake.moderator)
+            assert "arXiv:2611.04242 is not in my corpus" in answer.content and policy.who_can_add() not in answer.content
             refused = await fake.click_button(answer, "ps:fetch:2611.04242")
-            assert NOT_ALLOWED in (await fake.wait_for_response(refused, timeout=TIMEOUT)).content
+            assert policy.who_can_add() in (await fake.wait_for_response(refused, timeout=TIMEOUT)).content
             assert len(store) == 0
             clicked = await fake.click_button(answer, "ps:fetch:2611.04242", user=fake.moderator)
             done = await fake.wait_for_response(clicked, timeout=TIMEOUT, predicate=lambda m: "Added" in (m.content or ""))

@@ -15,7 +15,7 @@ from bot.core.handlers import Handlers
 from bot.core.replies import Requester
 from bot.core.result_pages import ResultPages
 from bot.core.server_prefs import answers_mention
-from bot.discord_app.fetch_button import FetchButton, fetch_view
+from bot.discord_app.fetch_button import FetchButton, fetch_offer
 from bot.discord_app.responder import reply_to, report_message_failure
 from bot.discord_app.views import results_view
 from bot.state.server_settings import ServerSettings
@@ -116,8 +116,10 @@ class MentionCog(commands.Cog):
             else:
                 reply, state_id = self.handlers.help(), None
             view = await results_view(self.pages, reply, who)
-            if reply.fetchable and guild_id is not None and getattr(self.bot, "fetch", None) is not None:
-                view = fetch_view(reply.fetchable)
+            if reply.fetchable:
+                # The button for members who may grow the corpus; for the rest, a line saying who can.
+                reply, offered = fetch_offer(self.bot, message, reply)
+                view = offered if offered is not None else view
             sent = await reply_to(message, reply, view)
         except Exception as exc:
             # A listener has no error hook that knows the message; the decision is still bot.core.errors'.

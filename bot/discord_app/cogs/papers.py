@@ -16,6 +16,7 @@ from bot.core.handlers import Handlers
 from bot.core.replies import TITLES, Reply
 from bot.core.result_pages import ResultPages
 from bot.core.title_choices import AmbiguousTitle
+from bot.core.title_completion import TitleCompletions
 from bot.discord_app.autocomplete import never_fails
 from bot.discord_app.responder import Responder
 from bot.discord_app.title_picker import OpenPaper, TitlePicker
@@ -31,14 +32,22 @@ SIMILAR_PLACEHOLDER = "Find papers similar to\u2026"
 class PapersCog(commands.Cog):
     """Look papers up by title."""
 
-    def __init__(self, handlers: Handlers, view_timeout: float = VIEW_TIMEOUT, pages: ResultPages | None = None) -> None:
+    def __init__(
+        self,
+        handlers: Handlers,
+        view_timeout: float = VIEW_TIMEOUT,
+        pages: ResultPages | None = None,
+        completions: TitleCompletions | None = None,
+    ) -> None:
         self.handlers = handlers
+        # Suggestions on each keystroke, shared and limited per member (bot/core/title_completion.py).
+        self.completions = completions or TitleCompletions(handlers.complete, lambda: handlers.index.generation)
         # How long a title menu listens (it is kept in memory, unlike the result controls).
         self.view_timeout = view_timeout
         self.pages = pages
 
-    async def _choices(self, current: str) -> list[app_commands.Choice[str]]:
-        pairs = await self.handlers.complete(current)
+    async def _choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        pairs = await self.completions.choices(interaction.user.id, current)
         return [app_commands.Choice(name=name, value=value) for name, value in pairs]
 
     async def _offer(self, interaction: discord.Interaction, reply: Reply, open_paper: OpenPaper, placeholder: str) -> None:
@@ -74,7 +83,7 @@ class PapersCog(commands.Cog):
     @never_fails
     async def paper_title(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         """Suggest titles as the user types."""
-        return await self._choices(current)
+        return await self._choices(interaction, current)
 
     @app_commands.command(name="similar")
     @app_commands.describe(title="Start typing a title and pick one")
@@ -86,7 +95,7 @@ class PapersCog(commands.Cog):
     @never_fails
     async def similar_title(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         """Suggest titles as the user types."""
-        return await self._choices(current)
+        return await self._choices(interaction, current)
 
 
 async def setup(bot: PaperScoutBot) -> None:

@@ -77,7 +77,8 @@ class SearchCog(commands.Cog):
         today = datetime.now(timezone.utc).date()
         filters = find_filters(since, has_code, today)
         reply = await self.handlers.find(
-            who, query, count, filters=filters, before_search=lambda: responder.defer(ephemeral=ephemeral)
+            who, query, count, filters=filters, before_search=lambda: responder.defer(ephemeral=ephemeral),
+            private=ephemeral,
         )
         view = await results_view(self.pages, reply, who)
         await responder.send(reply, view=view, ephemeral=ephemeral)
@@ -85,7 +86,12 @@ class SearchCog(commands.Cog):
             # Replying to the results continues from them, like a mention's answer.
             where = Place(who.user_id, who.guild_id, interaction.channel_id)
             ids = [card.paper.id for card in reply.cards]
-            conversation_id = await self.talk.remember(where, reply.query or query, filters, ids, reply.page_size)
+            try:
+                conversation_id = await self.talk.remember(where, reply.query or query, filters, ids, reply.page_size)
+            except Exception:
+                # The answer is out; a locked or failing state file costs only the reply-to-refine.
+                log.exception("could not keep /find's results of user %s as a conversation", who.user_id)
+                return
             sent = await interaction.original_response()
             await self.talk.attach(sent.id, conversation_id)
 

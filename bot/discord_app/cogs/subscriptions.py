@@ -22,7 +22,7 @@ from bot.core.subscriptions import (
 )
 from bot.discord_app import embeds
 from bot.discord_app.autocomplete import never_fails
-from bot.discord_app.permissions import require_postable
+from bot.discord_app.permissions import member_sees, require_postable
 from bot.discord_app.responder import Responder
 from bot.state.subscriptions import Subscription, Subscriptions
 
@@ -36,10 +36,8 @@ CHANNEL_NOT_ALLOWED = (
     "Leave out `channel` to get the papers by DM instead."
 )
 CHANNEL_IN_DMS = "Channel subscriptions belong to a server: use /subscribe with `channel` in a server, not in DMs."
-NOT_YOURS = (
-    "You can only remove your own subscriptions, or (with the **Manage Server** permission) "
-    "this server's channel subscriptions."
-)
+# Also the answer for another member's subscription or a channel's the invoker may not manage or see:
+# a different one would tell a stranger which ids exist.
 PICK_ONE = "I don't know that subscription. Pick one from the suggestions (see them all with /subscriptions)."
 PAUSED_WHY = "paused: I couldn't DM you (your DMs are closed to me)"
 # Per server, the same cap as per user: the autocomplete and the list stay readable.
@@ -134,11 +132,17 @@ class SubscriptionsCog(commands.Cog):
             return []
         return await asyncio.to_thread(self.store.list, guild_id=guild_id)
 
+    async def _visible(self, interaction: discord.Interaction) -> list[Subscription]:
+        """Return the server's channel subscriptions in channels the invoker can see."""
+        guild = interaction.guild
+        subs = await self._server(interaction.guild_id)
+        return [s for s in subs if guild is not None and member_sees(interaction, guild.get_channel(s.channel_id or 0))]
+
     async def _removable(self, interaction: discord.Interaction) -> list[Subscription]:
-        """Return what the invoker may remove: their personal ones, and with Manage Server the server's."""
+        """Return what the invoker may remove: their personal ones, and with Manage Server the server's they see."""
         subs = await self._personal(interaction.user.id)
         if interaction.guild_id is not None and interaction.permissions.manage_guild:
-            subs += await self._server(interaction.guild_id)
+            subs += await self._visible(interaction)
         return subs
 
     # ----------------------------------------------------------------- commands
@@ -216,7 +220,7 @@ class SubscriptionsCog(commands.Cog):
     async def subscriptions(self, interaction: discord.Interaction) -> None:
         """List your subscriptions and, in a server, its channel subscriptions."""
         personal = await self._personal(interaction.user.id)
-        server = await self._server(interaction.guild_id) if interaction.guild_id is not None else None
+        server = await self._visible(interaction) if interaction.guild_id is not None else None
         await Responder(interaction).send_text(describe_subscriptions(personal, server))
 
     @app_commands.command(name="unsubscribe")
@@ -226,8 +230,6 @@ class SubscriptionsCog(commands.Cog):
         allowed = await self._removable(interaction)
         target = self._pick(allowed, subscription)
         if target is None:
-            if await self._exists(subscription):
-                raise UserFacingError(NOT_YOURS)
             raise UserFacingError(PICK_ONE)
         removed = await asyncio.to_thread(self.store.remove, target.id)
         if not removed:
@@ -246,11 +248,6 @@ class SubscriptionsCog(commands.Cog):
                 return found
         same = [s for s in allowed if topic_key(s.topic) == topic_key(value)]
         return same[0] if len(same) == 1 else None
-
-    async def _exists(self, value: str) -> bool:
-        if not value.strip().isdigit():
-            return False
-        return await asyncio.to_thread(self.store.get, int(value.strip())) is not None
 
     @unsubscribe.autocomplete("subscription")
     @never_fails

@@ -13,6 +13,8 @@ from discord.ext import commands
 from bot.core.daily_post import gather_ranking
 from bot.core.errors import UserFacingError
 from bot.core.live_index import LiveIndex
+from bot.core.ratelimit import SlidingWindowLimiter
+from bot.core.trending_cache import TrendingCache
 from bot.core.trending_text import header
 from bot.discord_app.responder import Responder
 from bot.discord_app.trending_post import COUNTED_EMOJI, VoteButton, ranking_embeds
@@ -32,11 +34,23 @@ GUILD_ONLY = "Trending is counted per server: use /trending in a server channel.
 class TrendingCog(commands.Cog):
     """Trending on demand, and the votes and reactions that feed it."""
 
-    def __init__(self, bot: PaperScoutBot, ledger: PostLedger, events: EventLog, index: LiveIndex) -> None:
+    def __init__(
+        self,
+        bot: PaperScoutBot,
+        ledger: PostLedger,
+        events: EventLog,
+        index: LiveIndex,
+        limiter: SlidingWindowLimiter | None = None,
+        cache: TrendingCache | None = None,
+    ) -> None:
         self.bot = bot
         self.ledger = ledger
         self.events = events
         self.index = index
+        # /trending answers publicly and may rank a server's whole window: it counts as a search
+        # against the asker's limit, and a server's ranking is reused for a few minutes.
+        self.limiter = limiter
+        self.cache = cache or TrendingCache()
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -48,13 +62,19 @@ class TrendingCog(commands.Cog):
     async def trending(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 90] = 7) -> None:
         """Show this server's trending papers now."""
 
-        if interaction.guild_id is None:
+        guild_id = interaction.guild_id
+        if guild_id is None:
             raise UserFacingError(GUILD_ONLY)
+        if self.limiter is not None:
+            self.limiter.acquire(interaction.user.id)
         await Responder(interaction).defer(ephemeral=False)
         now = self.clock()
-        ranking = await asyncio.to_thread(
-            gather_ranking, self.ledger, self.events, self.index.current, interaction.guild_id, now, now.date(),
-            days=days, avoid_recent_posts=False,
+        source = self.index.current
+        ranking = await self.cache.ranking(
+            guild_id, days,
+            lambda: gather_ranking(
+                self.ledger, self.events, source, guild_id, now, now.date(), days=days, avoid_recent_posts=False
+            ),
         )
         if not ranking.entries:
             await interaction.followup.send("There are no papers in my corpus yet.")
@@ -100,4 +120,4 @@ async def setup(bot: PaperScoutBot) -> None:
         log.info("no state store: /trending and votes are not available")
         return
     bot.add_dynamic_items(VoteButton)
-    await bot.add_cog(TrendingCog(bot, bot.state.ledger, bot.state.events, bot.handlers.index))
+    await bot.add_cog(TrendingCog(bot, bot.state.ledger, bot.state.events, bot.handlers.index, bot.handlers.limiter))
