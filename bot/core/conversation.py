@@ -190,7 +190,11 @@ class Talk:
             if pending is not None and pending.state_id is not None:
                 # Tie it now, so the message keeps referring to that state once this answer is tied to its own.
                 self.store.attach(where.reply_to, pending.state_id)
-            return pending
+                return pending
+            # The tie may have landed between the two reads: look the message up once more.
+            replied = self.store.by_message(where.reply_to, now)
+            if replied is None:
+                return None
         if replied.user_id == where.user_id:
             return replied
         # A reply to someone else's answer refers to that answer, in a conversation of the replier's own.

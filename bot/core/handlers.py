@@ -54,8 +54,8 @@ and I quote the sentences that answer it from the top 3 papers. DMs work too. \
 **Find similar papers** \u2014 right-click any message (Apps) to search with its text: a pasted abstract, a link, a discussion.
 
 On results, use \u25c0 / \u25b6 to page (only the person who searched can), and the menus to \
-open a paper's details or find similar ones. Searches are limited to a few per user every \
-half minute."""
+open a paper's details or find similar ones. Searches, /paper, /trending and the message menu are \
+limited to a few per user every half minute (a page turn or a details view counts a quarter)."""
 
 BeforeSearch = Callable[[], Awaitable[None]]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from typing import Any, Callable, Protocol
@@ -95,6 +96,11 @@ class ResultPages:
             return await asyncio.to_thread(
                 self.store.keep_results, owner.user_id, owner.guild_id, reply_data(reply), self.clock()
             )
+        except sqlite3.OperationalError as exc:
+            # Another program holds the state file's lock (the writes give up after a bound): an
+            # expected, passing condition, one line each time rather than a traceback per search.
+            log.warning("could not keep the result list of user %s (%s); showing it without paging", owner.user_id, exc)
+            return None
         except Exception:
             # The results are ready: show their first page rather than nothing.
             log.exception("could not keep the result list of user %s; showing it without paging", owner.user_id)

@@ -291,3 +291,25 @@ async def test_a_reply_to_an_expired_answer_does_not_act_on_a_newer_conversation
     clock.now = NOW + timedelta(hours=25)
     await chat.say("Sinkhorn transport variant 6")
     assert (await chat.say("the first one", reply_to=first))[1].reply.text == NO_CONVERSATION
+
+
+class TieLandsBetweenReads:
+    """The state store, with the bot's tie of a sent answer landing just after the reply looked its message up."""
+
+    def __init__(self, conversations, message_id: int, state_id: int) -> None:
+        self._inner, self._message_id, self._state_id = conversations, message_id, state_id
+
+    def __getattr__(self, name: str):
+        return getattr(self._inner, name)
+
+    def latest_untied(self, user_id: int, channel_id: int, now: datetime):
+        self._inner.attach(self._message_id, self._state_id)
+        return self._inner.latest_untied(user_id, channel_id, now)
+
+
+async def test_a_reply_racing_the_tie_of_the_answer_it_replies_to_still_refines_that_answer(state: State) -> None:
+    first = await ask(talk(state), ALICE, "is there work on fast Sinkhorn iterations?")
+    racing = Talk(LiveIndex(FakeRetriever(PAPERS)), TieLandsBetweenReads(state.conversations, 777, first.state_id),
+                  ListSink(), clock=Clock(NOW))
+    reply = (await racing.message(Place(1, 10, 100, reply_to=777), "only with code")).reply
+    assert reply.understood and reply.understood.startswith("Only papers with code")

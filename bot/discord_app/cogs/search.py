@@ -81,17 +81,20 @@ class SearchCog(commands.Cog):
             private=ephemeral,
         )
         view = await results_view(self.pages, reply, who)
-        await responder.send(reply, view=view, ephemeral=ephemeral)
+        conversation_id = None
         if reply.cards and not ephemeral and interaction.channel_id is not None:
-            # Replying to the results continues from them, like a mention's answer.
+            # Replying to the results continues from them, like a mention's answer. Kept before
+            # the results are sent, so a reply that comes at once finds them (as the latest state
+            # no message shows yet, until the message id is attached below).
             where = Place(who.user_id, who.guild_id, interaction.channel_id)
             ids = [card.paper.id for card in reply.cards]
             try:
                 conversation_id = await self.talk.remember(where, reply.query or query, filters, ids, reply.page_size)
             except Exception:
-                # The answer is out; a locked or failing state file costs only the reply-to-refine.
+                # A locked or failing state file costs only the reply-to-refine, never the answer.
                 log.exception("could not keep /find's results of user %s as a conversation", who.user_id)
-                return
+        await responder.send(reply, view=view, ephemeral=ephemeral)
+        if conversation_id is not None:
             sent = await interaction.original_response()
             await self.talk.attach(sent.id, conversation_id)
 
