@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install bench eval clean
+.PHONY: run test install bench eval vectors clean
 
 # Each slow step says what it is doing first: a quiet pip looks hung for minutes.
 $(BIN)/python:
@@ -31,6 +31,10 @@ test: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/paperscout eval eval/dev.jsonl
+
+# The shipped papers' vectors (retrieval/shipped_vectors.npz): rebuild after changing corpus/pages or the model.
+vectors: $(STAMP)
+	$(BIN)/python -m retrieval.ship_vectors
 
 bench: $(STAMP)
 	$(BIN)/paperscout bench

@@ -32,6 +32,7 @@ from corpus.paper import Paper
 from retrieval.encoder import Encoder
 from retrieval.progress import ProgressBar
 from retrieval.sentences import STRIDE, WINDOW, windows
+from retrieval.shipped_vectors import shipped_vectors
 from retrieval.vector_matrix import VectorMatrix
 
 log = logging.getLogger(__name__)
@@ -104,8 +105,9 @@ def record_ids(paper_id: str, count: int) -> list[str]:
 class ChromaVectors:
     """The embeddings of a corpus in Chroma under `path`; open it only while holding the vector lock."""
 
-    def __init__(self, path: Path, encoder: Encoder, server: str | None = None, *, with_windows: bool = True) -> None:
+    def __init__(self, path: Path, encoder: Encoder, server: str | None = None, *, with_windows: bool = True, shipped: bool = True) -> None:
         self.encoder = encoder
+        self.use_shipped = shipped  # take the shipped papers' vectors from shipped_vectors.npz, not the model
         self.path = Path(path)
         self.with_windows = with_windows
         # Model and embedded-text layout: stored vectors of another signature are re-embedded.
@@ -266,42 +268,51 @@ class ChromaVectors:
             fresh = self.embed(todo, progress, complete, on_indexed)
         return ReconcileReport(tuple(p.id for p, _, _ in todo), tuple(repaired), tuple(gone), complete), fresh
 
-    def embed(
-        self,
-        todo: list[tuple[Paper, list[str], str]],
-        progress: bool,
-        complete: dict[str, str],
-        on_indexed: Callable[[dict[str, str]], None] | None,
-    ) -> dict[str, np.ndarray]:
-        """Embed and write (paper, texts, digest) items chunk by chunk; return each paper's vectors."""
+    def embed(self, todo: list[tuple[Paper, list[str], str]], progress: bool, complete: dict[str, str],
+              on_indexed: Callable[[dict[str, str]], None] | None) -> dict[str, np.ndarray]:
+        """Write (paper, texts, digest) items chunk by chunk, shipped vectors as they are, others embedded; return them."""
         out: dict[str, np.ndarray] = {}
         # stderr: stdout may be a command's result (JSON) that a script reads.
-        with ProgressBar("Embedding papers", len(todo), "papers", sys.stderr if progress else None) as bar:
+        stream = sys.stderr if progress else None
+        known = shipped_vectors(self.signature, todo) if self.use_shipped else {}
+        if known:
+            log.info("using the shipped vectors of %d papers", len(known))
+            if stream is not None:
+                print(f"Using the shipped vectors for {len(known)} papers (none embedded).", file=stream, flush=True)
+            ready, todo = [t for t in todo if t[0].id in known], [t for t in todo if t[0].id not in known]
+            for chunk in (ready[i:i + CHUNK] for i in range(0, len(ready), CHUNK)):
+                self._write(chunk, np.concatenate([known[paper.id] for paper, _, _ in chunk]), out, complete, on_indexed)
+        with ProgressBar("Embedding papers", len(todo), "papers", stream if todo else None) as bar:
             for start in range(0, len(todo), CHUNK):
                 chunk = todo[start:start + CHUNK]
-                flat = [(paper, i, text, digest) for paper, texts, digest in chunk for i, text in enumerate(texts)]
-                vectors = self.encoder.encode([text for _, _, text, _ in flat])
+                vectors = self.encoder.encode([text for _, texts, _ in chunk for text in texts])
                 crash_point("embedding")
-                with self._chroma("write"):
-                    self._collection.upsert(
-                        ids=[f"{paper.id}#{'doc' if i == 0 else f'w{i}'}" for paper, i, _, _ in flat],
-                        embeddings=vectors,
-                        metadatas=[
-                            {"paper_id": paper.id, "kind": "doc" if i == 0 else "window", "digest": digest}
-                            for paper, i, _, digest in flat
-                        ],
-                    )
-                crash_point("vectors-written")
-                at = 0
-                for paper, texts, _ in chunk:
-                    out[paper.id] = vectors[at:at + len(texts)]
-                    at += len(texts)
-                written = {paper.id: digest for paper, _, digest in chunk}
-                complete.update(written)
-                if on_indexed is not None:
-                    on_indexed(written)
+                self._write(chunk, vectors, out, complete, on_indexed)
                 bar.advance(len(chunk))
         return out
+
+    def _write(self, chunk: list[tuple[Paper, list[str], str]], vectors: np.ndarray, out: dict[str, np.ndarray],
+               complete: dict[str, str], on_indexed: Callable[[dict[str, str]], None] | None) -> None:
+        """Write a chunk's vectors (rows in the order of its papers' texts) and record it as indexed."""
+        flat = [(paper, i, digest) for paper, texts, digest in chunk for i in range(len(texts))]
+        with self._chroma("write"):
+            self._collection.upsert(
+                ids=[f"{paper.id}#{'doc' if i == 0 else f'w{i}'}" for paper, i, _ in flat],
+                embeddings=vectors,
+                metadatas=[
+                    {"paper_id": paper.id, "kind": "doc" if i == 0 else "window", "digest": digest}
+                    for paper, i, digest in flat
+                ],
+            )
+        crash_point("vectors-written")
+        at = 0
+        for paper, texts, _ in chunk:
+            out[paper.id] = vectors[at:at + len(texts)]
+            at += len(texts)
+        written = {paper.id: digest for paper, _, digest in chunk}
+        complete.update(written)
+        if on_indexed is not None:
+            on_indexed(written)
 
     def fetch(self, papers: Sequence[Paper]) -> dict[str, np.ndarray]:
         """Return the stored vectors of those `papers` whose records are all there with their current digest."""

@@ -242,7 +242,7 @@ def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     from bot.services import open_services
     from bot.terminal.console import run_console
 
-    print("Loading the corpus and index (the first run embeds every paper once)...", flush=True)
+    print("Loading the corpus and index (the first run builds the index; shipped papers come with their vectors)...", flush=True)
     services = open_services(settings.data_dir, progress=True)
     # The encoder loads on first use; loaded here, it says so before the first prompt instead of
     # making the first question slow and putting whatever loading prints between a prompt and its answer.
