@@ -13,7 +13,7 @@ per query type; its sampled papers are never trained on):
   4,096 random negatives; the epoch with the best validation MRR is kept.
 - centering: the corpus mean and its top three principal directions removed from queries
   and documents (the embeddings of one field share a common direction).
-Not part of the product: README "Quality" records the result.
+Not part of the product: docs/quality.md "Quality" records the result.
 """
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ def read_questions(path: Path) -> list[Question]:
 
 
 # The halves of eval/questions.jsonl choices may be made on. The test half was scored twice
-# (README, "Answers"), then joined the tuning data; eval/questions_test2.jsonl, sealed before
+# (docs/quality.md, "Answers"), then joined the tuning data; eval/questions_test2.jsonl, sealed before
 # that, is the set the final figures come from.
 TUNING_HALVES = ("tune", "test")
 

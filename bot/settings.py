@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     chroma_host: str | None = None
     chroma_port: int = Field(default=8000, ge=1, le=65535)
     # Sentence windows: dev hybrid nDCG@10 0.889 with, 0.878 without at 440 papers, for about 3 more
-    # texts to embed per paper (1.3 h more at 87k papers on 2 cores); README, "Scaling out".
+    # texts to embed per paper (1.3 h more at 87k papers on 2 cores); docs/operating.md, "Scaling out".
     paperscout_embed_windows: bool = True
     log_level: str = "INFO"
     rate_limit_count: int = Field(default=5, ge=1)

@@ -11,7 +11,7 @@ from retrieval.types import MatchStrength
 
 @dataclass(frozen=True)
 class FusionConfig:
-    """Weights of the fused score, chosen on the dev set (see README, "Quality")."""
+    """Weights of the fused score, chosen on the dev set (see docs/quality.md, "Quality")."""
 
     bm25_weight: float = 0.45
     # Weight of the adjacent-term (phrase) BM25 signal, added on top when the query has pairs.
@@ -29,7 +29,7 @@ class FusionConfig:
     # Feedback only for queries of at most this many distinct terms (0: every query). A short
     # query's vector says little and its top three fill it in (dev known items +0.023); a long
     # one already says what it means, and the top three's centroid pulled long queries off
-    # their paper on the mechanical check (README, "Quality").
+    # their paper on the mechanical check (docs/quality.md, "Quality").
     feedback_max_terms: int = 6
     # Second stage: the top `rerank_depth` are reordered by fused score plus `anchor_weight`
     # times their cosine to the top paper, both standardized within that top (see `anchor_rerank`).
@@ -38,7 +38,7 @@ class FusionConfig:
     # The second stage only when the first pass is sure of its first paper: BM25 alone and
     # dense alone rank it first. Otherwise the anchor may be wrong, and pulling its
     # neighbours up pushes the right paper down (mechanical check: +0.001 on both seeds,
-    # no query type worse; dev within noise, README "Quality").
+    # no query type worse; dev within noise, docs/quality.md "Quality").
     anchor_needs_agreement: bool = True
     # When BM25 and dense alone rank the same paper first, it stays first (see hybrid._score).
     keep_agreed_first: bool = True
@@ -48,7 +48,7 @@ class FusionConfig:
     # them, at 87k it keeps a query to a few milliseconds past encoding (see BENCHMARKS.md).
     candidates: int = 300
     # Weak-match flag: weak when the match strength's combined score (see MatchStrength) is
-    # below the threshold; the rule is fitted on the mechanical weak check (see README, "Quality").
+    # below the threshold; the rule is fitted on the mechanical weak check (see docs/quality.md, "Quality").
     weak_lexical_weight: float = 0.25
     weak_threshold: float = 0.555
 

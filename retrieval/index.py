@@ -36,7 +36,7 @@ class IndexPaths:
     vector_check: Path
     # "host:port" of a Chroma server to use instead of the directory `vectors`.
     chroma_server: str | None = None
-    # Embed sentence windows besides the whole text (see README, "Scaling out").
+    # Embed sentence windows besides the whole text (see docs/operating.md, "Scaling out").
     with_windows: bool = True
 
 

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 # Bump when what gets embedded changes (text layout, window size): everything re-embeds.
 TEXT_VERSION = f"title-abstract+windows{WINDOW}s{STRIDE}-v1"
-# Without sentence windows (for large corpora, see README "Scaling out"): one vector a paper.
+# Without sentence windows (for large corpora, see docs/operating.md "Scaling out"): one vector a paper.
 DOC_ONLY_VERSION = "title-abstract-v1"
 COLLECTION = "paper_vectors"
 # Records per Chroma read or delete: well under SQLite's variable limit.
