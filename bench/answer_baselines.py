@@ -33,6 +33,18 @@ def _per_paper(hits: Sequence[Hit]) -> list[tuple[int, Hit, list[str]]]:
     return out
 
 
+def previous_scores(question: str, title: str, sentences: Sequence[str], titled_cosines: np.ndarray,
+                    idf: Mapping[str, float], unknown: float) -> np.ndarray:
+    """Return the previous rule's score of each sentence, given cosines of the question with "title. sentence"."""
+    terms = list(dict.fromkeys(tokenize(question)))
+    title_terms = set(tokenize(title))
+    ask = [t for t in terms if t not in title_terms]
+    present = [set(tokenize(s)) for s in sentences]
+    return (titled_cosines + 0.1 * np.array([idf_share(terms, p, idf, unknown) for p in present])
+            + 0.1 * np.array([idf_share(ask, p, idf, unknown) for p in present])
+            - 0.1 * background_mask(sentences))
+
+
 def previous_rule(encoder: Encoder, idf: Mapping[str, float]) -> Callable[[SearchResult], QuestionAnswer]:
     """Return the rule the bot used before: cosine with the title as context, words, background penalty."""
     unknown = max(idf.values(), default=1.0)
@@ -47,17 +59,11 @@ def previous_rule(encoder: Encoder, idf: Mapping[str, float]) -> Callable[[Searc
             return QuestionAnswer(result.query, kind, ())
         vectors = encoder.encode([result.query, *texts])
         cosines = vectors[1:] @ vectors[0]
-        terms = list(dict.fromkeys(tokenize(result.query)))
         quotes, start = [], 0
         for number, hit, sentences in papers:
             cos = cosines[start:start + len(sentences)]
             start += len(sentences)
-            title = set(tokenize(hit.paper.clean_title))
-            ask = [t for t in terms if t not in title]
-            present = [set(tokenize(s)) for s in sentences]
-            scores = (cos + 0.1 * np.array([idf_share(terms, p, idf, unknown) for p in present])
-                      + 0.1 * np.array([idf_share(ask, p, idf, unknown) for p in present])
-                      - 0.1 * background_mask(sentences))
+            scores = previous_scores(result.query, hit.paper.clean_title, sentences, cos, idf, unknown)
             best = int(np.argmax(scores))
             if scores[best] >= PREVIOUS_MIN_SCORE:
                 quotes.append(Quote(hit.paper.id, number, sentences[best], float(scores[best])))

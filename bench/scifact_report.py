@@ -16,10 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.answer_baselines import previous_scores
 from bench.answer_fit import folds
 from bench.scifact import DEFAULT_DIR, read_cases, split_cases
 from retrieval.answer import default_model
-from retrieval.answer_features import background_mask, idf_share, sentence_features
+from retrieval.answer_features import sentence_features
 from retrieval.bm25 import BM25Index
 from retrieval.encoder import MiniLMEncoder
 from retrieval.question_kind import question_kind
@@ -41,12 +42,7 @@ def picks(directory: Path = DEFAULT_DIR) -> dict[str, list[bool]]:
         features = sentence_features(c.claim, question_kind(c.claim), c.title, c.sentences, idf, static)
         vectors = encoder.encode([c.claim, *c.sentences, *(f"{c.title}. {s}" for s in c.sentences)])
         cosine, titled = vectors[1:1 + n] @ vectors[0], vectors[1 + n:] @ vectors[0]
-        terms = list(dict.fromkeys(tokenize(c.claim)))
-        title = set(tokenize(c.title))
-        present = [set(tokenize(s)) for s in c.sentences]
-        previous = (titled + 0.1 * np.array([idf_share(terms, p, idf, unknown) for p in present])
-                    + 0.1 * np.array([idf_share([t for t in terms if t not in title], p, idf, unknown) for p in present])
-                    - 0.1 * background_mask(c.sentences))
+        previous = previous_scores(c.claim, c.title, c.sentences, titled, idf, unknown)
         for name, scores in (("new scorer", features @ weights), ("previous rule", previous), ("plain cosine", cosine)):
             out[name].append(int(np.argmax(scores)) in c.rationale)
         out["first sentence"].append(0 in c.rationale)
