@@ -4,6 +4,8 @@
         build the BM25 indexes of the store from scratch, as a first start does; save them
     python -m bench.probes serve DATA_DIR QUERIES [--no-windows] [--rounds N] [--exact-sample N]
         open the index as the bot does, then time every query (encode, BM25, dense, hybrid)
+    python -m bench.probes start DATA_DIR QUERY [--no-windows]
+        open the index as `paperscout search` does, answer QUERY, then one more; say when each was done
 
 Each prints one line of JSON last, with its own peak RSS.
 """
@@ -123,12 +125,26 @@ def _dense_recall(retriever, encoder, queries: list[str]) -> dict:
     return {"dense_top10_recall": round(float(np.mean(found)), 4)}
 
 
+def probe_start(data_dir: DataDir, query: str) -> dict:
+    """Open the index as `paperscout search` does and answer `query` (the model loads then), then a second query.
+
+    `ready_at` is wall-clock time, so the parent can measure from the moment it spawned this process.
+    """
+    from bot.services import open_services
+
+    services = open_services(data_dir)
+    ready_at = time.time()
+    first = timed(lambda: services.retriever.search(query, 10))
+    again = timed(lambda: services.retriever.search(query + " methods", 10))
+    return {"ready_at": ready_at, "first_query_s": first, "next_query_s": again, "papers": len(services.retriever)}
+
+
 def main() -> None:
     """Run one probe and print its JSON result."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("probe", choices=["bm25", "serve"])
+    parser.add_argument("probe", choices=["bm25", "serve", "start"])
     parser.add_argument("data_dir", type=Path)
-    parser.add_argument("queries", type=Path, nargs="?")
+    parser.add_argument("queries", nargs="?", help="serve: the queries file; start: the query")
     parser.add_argument("--no-windows", action="store_true")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--exact-sample", type=int, default=40)
@@ -137,8 +153,10 @@ def main() -> None:
     data_dir = DataDir(args.data_dir, embed_windows=not args.no_windows)
     if args.probe == "bm25":
         result = probe_bm25(data_dir)
+    elif args.probe == "start":
+        result = probe_start(data_dir, args.queries)
     else:
-        result = probe_serve(data_dir, read_queries(args.queries), args.rounds, args.exact_sample)
+        result = probe_serve(data_dir, read_queries(Path(args.queries)), args.rounds, args.exact_sample)
     print(json.dumps(result))
 
 

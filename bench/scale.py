@@ -1,23 +1,27 @@
 """`paperscout bench`: build an index of a corpus in a scratch directory and measure it as users meet it.
 
-Steps, each with the project's own code paths:
-1. the corpus store is filled with all papers but the last 100 (held out for step 7);
+Steps, each with the project's own code paths; every timing is taken three times (RUNS)
+and reported as min / median / max:
+1. the corpus store is filled with all papers but the last 100 (held out for step 8);
 2. BM25 is built from scratch in a process of its own (time, peak RSS) and saved;
-3. the model's embedding rate is timed on 256 papers;
+3. the cost of embedding the corpus with the model, whole texts and sentence windows, on a
+   sample of at least 2,000 papers, scaled (bench/embed_cost.py);
 4. the vectors are stored through the index's own sync, from `--embeddings` if given (a
    random sample of at least 20 re-encoded, cosine >= 0.99 required) or by the model;
 5. our BM25 is timed against `rank_bm25.BM25Okapi` on the same tokens (scores, top 10);
-6. cold start: `paperscout search` in a fresh process, three times, index persisted;
+6. cold start: fresh processes open the index and answer a first query, with the page
+   cache warm and with the data files evicted first (bench/startup.py);
 7. serving: a process opens the index as the bot does and times every query;
-8. incremental: `paperscout ingest` of the 100 held-out papers in a fresh process.
+8. incremental: `paperscout ingest` of the 100 held-out papers in a fresh process, each
+   run into its own copy of the index as it was before.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import random
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -35,7 +39,9 @@ from bench.corpus_file import (
     supplied_vectors,
     write_jsonl,
 )
+from bench.embed_cost import embedding_cost
 from bench.measure import python_child, run_child, timed
+from bench.startup import cold_starts
 from bot.datadir import DataDir
 from corpus.ingest import jsonl_source
 
@@ -43,6 +49,7 @@ HOLD_OUT = 100
 MIN_COSINE = 0.99
 CHECK_SAMPLE = 24
 REFERENCE_QUERIES = 60
+RUNS = 3
 
 
 def _paperscout() -> list[str]:
@@ -50,9 +57,9 @@ def _paperscout() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-c", "from bot.cli import main; raise SystemExit(main())"]
 
 
-def _child_env(data_dir: DataDir) -> dict[str, str]:
+def _child_env(root: Path, windows: bool) -> dict[str, str]:
     # The scratch directory, whatever a .env in the working directory says.
-    return {"PAPERSCOUT_DATA_DIR": str(data_dir.root), "PAPERSCOUT_EMBED_WINDOWS": str(data_dir.embed_windows).lower(),
+    return {"PAPERSCOUT_DATA_DIR": str(root), "PAPERSCOUT_EMBED_WINDOWS": str(windows).lower(),
             "CHROMA_HOST": "", "HF_HUB_OFFLINE": "1", "LOG_LEVEL": "WARNING"}
 
 
@@ -60,8 +67,14 @@ def _say(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
+def _runs(results: list[dict], keys: list[str] | None = None) -> dict:
+    """Return, for each numeric figure of several runs' results, the list of its values in run order."""
+    keys = keys or [k for k, v in results[0].items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return {k: [r[k] for r in results] for k in keys}
+
+
 def run_benchmark(corpus: Path | None, embeddings: Path | None, queries_path: Path | None, windows: bool | None = None) -> dict:
-    """Run every step and return the figures (see BENCHMARKS.md for what each means)."""
+    """Run every step and return the figures (see BENCHMARKS.md for what each means): lists are one value per run."""
     from corpus.ingest import open_corpus
     from retrieval.encoder import MiniLMEncoder
 
@@ -72,7 +85,8 @@ def run_benchmark(corpus: Path | None, embeddings: Path | None, queries_path: Pa
     # Supplied vectors cover whole texts only: windows would all need the model.
     windows = (embeddings is None) if windows is None else windows
     base, held = candidates[:-HOLD_OUT], candidates[-HOLD_OUT:]
-    result: dict = {"corpus": str(corpus) if corpus else "shipped pages", "windows": windows, "queries": len(queries)}
+    result: dict = {"corpus": str(corpus) if corpus else "shipped pages", "windows": windows, "queries": len(queries),
+                    "runs": RUNS, "load_at_start": round(os.getloadavg()[0], 2)}
     with tempfile.TemporaryDirectory(prefix="paperscout-bench-") as tmp:
         data_dir = DataDir(Path(tmp) / "data", embed_windows=windows).prepare()
         _say(f"storing {len(base)} papers")
@@ -84,49 +98,64 @@ def run_benchmark(corpus: Path | None, embeddings: Path | None, queries_path: Pa
         store.close()
         result["store_fill_s"] = round(time.perf_counter() - start, 1)
 
-        _say("building BM25 from scratch in its own process")
-        built = run_child(python_child("bench.probes", "bm25", str(data_dir.root))).last_json()
-        result |= {k: built[k] for k in ("bm25_build_s", "bm25_build_peak_rss_mb", "terms", "pairs", "postings")}
-        result["papers_loaded_rss_mb"] = built["rss_before_build_mb"]
+        _say(f"building BM25 from scratch in its own process, {RUNS} times")
+        built = [run_child(python_child("bench.probes", "bm25", str(data_dir.root))).last_json() for _ in range(RUNS)]
+        result |= _runs(built, ["bm25_build_s", "bm25_build_peak_rss_mb"])
+        result |= {k: built[0][k] for k in ("terms", "pairs", "postings")}
+        result["papers_loaded_rss_mb"] = [b["rss_before_build_mb"] for b in built]
 
         model = MiniLMEncoder()
         model.encode(["warm up"])
-        sample = random.Random(1).sample(papers, min(256, len(papers)))
-        result["embed_papers_per_s"] = round(len(sample) / timed(lambda: model.encode([p.text for p in sample])), 1)
+        result |= embedding_cost(base, len(base), model, _say)
 
-        result |= _store_vectors(data_dir, papers, model, embeddings, candidates, jsonl_source(corpus) if corpus else None)
+        before_vectors = Path(tmp) / "before-vectors"
+        shutil.copytree(data_dir.root, before_vectors)
+        result |= _store_vectors(data_dir, papers, model, embeddings, candidates, jsonl_source(corpus) if corpus else None,
+                                 before_vectors)
         result |= _against_rank_bm25(data_dir, papers, queries)
         del papers
 
-        _say("cold start: three fresh `paperscout search` processes")
-        env = _child_env(data_dir)
-        runs = [run_child([*_paperscout(), "search", q, "-k", "10", "--json"], env) for q in queries[:3]]
-        for run in runs:
-            if run.returncode != 0 or '"title"' not in run.stdout:
-                raise BenchInputError(f"`paperscout search` failed: {run.stderr.strip()[-300:]}")
-        result["cold_start_s"] = round(float(np.median([r.wall_s for r in runs])), 2)
-        result["cold_start_peak_rss_mb"] = round(max(r.peak_rss_mb for r in runs))
+        _say(f"cold start: {RUNS} fresh processes with the page cache warm, {RUNS} with the data files evicted")
+        result |= cold_starts(data_dir.root, queries, windows, _child_env(data_dir.root, windows))
 
-        _say(f"serving: {len(queries)} queries x 2 rounds in a process that opened the index as the bot does")
+        _say(f"serving: {len(queries)} queries x 2 rounds in a process that opened the index as the bot does, {RUNS} times")
         probe_args = ["serve", str(data_dir.root), str(queries_path or Path(__file__).with_name("queries.jsonl"))]
-        served = run_child(python_child("bench.probes", *probe_args, *([] if windows else ["--no-windows"]))).last_json()
-        result["corpus_size"] = served["papers"]
-        result |= {k: v for k, v in served.items() if k not in ("papers", "queries", "rounds")}
+        served = [run_child(python_child("bench.probes", *probe_args, *([] if windows else ["--no-windows"]))).last_json()
+                  for _ in range(RUNS)]
+        result["corpus_size"] = served[0]["papers"]
+        result |= _runs(served, [k for k in served[0] if k not in ("papers", "queries", "rounds")])
 
-        _say(f"incremental: `paperscout ingest` of {HOLD_OUT} new papers")
-        held_file = Path(tmp) / "new-papers.jsonl"
-        write_jsonl(held, held_file)
-        ingest = run_child([*_paperscout(), "ingest", str(held_file)], env)
-        embedded = re.search(r"embedded (\d+) papers", ingest.stdout)
-        if ingest.returncode != 0 or embedded is None:
-            raise BenchInputError(f"`paperscout ingest` failed: {ingest.stderr.strip()[-300:]}")
-        result["incremental_embedded"] = int(embedded.group(1))
-        result["incremental_s"] = round(ingest.wall_s, 2)
-        result["incremental_peak_rss_mb"] = round(ingest.peak_rss_mb)
+        result |= _incremental(data_dir, held, Path(tmp), windows)
     return result
 
 
-def _store_vectors(data_dir: DataDir, papers, model, embeddings: Path | None, candidates, source: str | None) -> dict:
+def _incremental(data_dir: DataDir, held, tmp: Path, windows: bool) -> dict:
+    """Time `paperscout ingest` of the held-out papers RUNS times, each into a fresh copy of the index."""
+    held_file = tmp / "new-papers.jsonl"
+    write_jsonl(held, held_file)
+    snapshot = tmp / "before-ingest"
+    shutil.copytree(data_dir.root, snapshot)
+    runs = []
+    for i in range(RUNS):
+        _say(f"incremental: `paperscout ingest` of {HOLD_OUT} new papers, run {i + 1} of {RUNS}")
+        root = tmp / f"ingest-{i}"
+        shutil.copytree(snapshot, root)
+        ingest = run_child([*_paperscout(), "ingest", str(held_file)], _child_env(root, windows))
+        embedded = re.search(r"embedded (\d+) papers", ingest.stdout)
+        if ingest.returncode != 0 or embedded is None:
+            raise BenchInputError(f"`paperscout ingest` failed: {ingest.stderr.strip()[-300:]}")
+        runs.append({"incremental_embedded": int(embedded.group(1)), "incremental_s": round(ingest.wall_s, 2),
+                     "incremental_peak_rss_mb": round(ingest.peak_rss_mb)})
+        shutil.rmtree(root)
+    shutil.rmtree(snapshot)
+    out = _runs(runs, ["incremental_s", "incremental_peak_rss_mb"])
+    out["incremental_embedded"] = min(r["incremental_embedded"] for r in runs)
+    return out
+
+
+def _store_vectors(data_dir: DataDir, papers, model, embeddings: Path | None, candidates, source: str | None,
+                   before: Path) -> dict:
+    """Fill the vector store RUNS times: into `data_dir` (kept for the later steps), then into copies of `before`."""
     from bot.services import open_services
 
     out: dict = {}
@@ -143,11 +172,24 @@ def _store_vectors(data_dir: DataDir, papers, model, embeddings: Path | None, ca
                 f"{embeddings} does not match the corpus: a re-encoded paper has cosine {lowest:.3f} < {MIN_COSINE} to its row"
             )
         encoder = PrecomputedEncoder(model, vectors)
-    _say(f"storing vectors of {len(papers)} papers ({'supplied' if embeddings else 'embedded by the model'})")
-    start = time.perf_counter()
-    services = open_services(data_dir, encoder=encoder)
-    out["vector_store_fill_s"] = round(time.perf_counter() - start, 1)
-    services.store.close()
+    seconds, embedded = [], []
+    for i in range(RUNS):
+        _say(f"storing vectors of {len(papers)} papers ({'supplied' if embeddings else 'shipped or embedded by the model'}),"
+             f" run {i + 1} of {RUNS}")
+        target = data_dir
+        if i:
+            target = DataDir(before.with_name(f"vectors-run-{i}"), embed_windows=data_dir.embed_windows)
+            shutil.copytree(before, target.root)
+        start = time.perf_counter()
+        services = open_services(target, encoder=encoder)
+        seconds.append(round(time.perf_counter() - start, 1))
+        embedded.append(len(services.report.embedded))
+        services.store.close()
+        if i:
+            shutil.rmtree(target.root)
+    shutil.rmtree(before)
+    out["vector_store_fill_s"] = seconds
+    out["vector_store_fill_embedded"] = min(embedded)
     return out
 
 
@@ -197,6 +239,7 @@ def machine() -> dict:
     return {
         "cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024 / 1024, 1), "date": time.strftime("%Y-%m-%d", time.gmtime()),
         "python": platform.python_version(), "torch": torch.__version__, "machine": platform.machine(),
+        "load_at_end": round(os.getloadavg()[0], 2),
     }
 
 

@@ -185,15 +185,6 @@ class BM25Index:
                 self.scorer.add_scores(scores, key, precomputed=True)
         return scores
 
-    def doc_terms(self, doc: int, query_terms: list[str]) -> list[str]:
-        """Return the query terms present in document `doc`, in query order, once each."""
-        found = []
-        for term in dict.fromkeys(query_terms):
-            slot = self.slot(term)
-            if slot >= 0 and self.scorer.postings.holds(slot, doc):
-                found.append(term)
-        return found
-
     def all_terms_mask(self, terms: list[str]) -> np.ndarray:
         """Return, per document, whether it holds every one of `terms` (a term nobody uses: none does)."""
         mask = np.ones(self.n_docs, dtype=bool)

@@ -47,12 +47,6 @@ class Postings:
         lo, hi = int(self.starts[slot]), int(self.starts[slot + 1])
         return self.docs[lo:hi], self.tfs[lo:hi]
 
-    def holds(self, slot: int, doc: int) -> bool:
-        """Return whether document `doc` is in the run at `slot`."""
-        ids, _ = self.run(slot)
-        j = int(np.searchsorted(ids, doc))
-        return j < ids.size and int(ids[j]) == doc
-
     def appended(self, keys: np.ndarray, docs: np.ndarray, tfs: np.ndarray) -> Postings:
         """Return these postings plus new (key, doc, count) triples of documents numbered after all present ones.
 

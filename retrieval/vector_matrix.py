@@ -18,11 +18,6 @@ class VectorMatrix:
     windows: np.ndarray
     window_start: np.ndarray
 
-    @property
-    def window_owner(self) -> np.ndarray:
-        """Return the paper row of each window row."""
-        return np.repeat(np.arange(self.doc.shape[0]), np.diff(self.window_start))
-
     @classmethod
     def from_rows(cls, per_paper: Sequence[np.ndarray]) -> VectorMatrix:
         """Return the matrix of papers given each one's vectors (its doc vector first, then its windows)."""
@@ -34,7 +29,3 @@ class VectorMatrix:
         win = np.concatenate(windows).astype(np.float32, copy=False) if windows else np.zeros((0, DIM), dtype=np.float32)
         return cls(doc, win, np.concatenate([[0], np.cumsum(counts)]))
 
-    def rows_of(self, row: int) -> np.ndarray:
-        """Return paper `row`'s vectors: its doc vector, then its windows."""
-        lo, hi = int(self.window_start[row]), int(self.window_start[row + 1])
-        return np.concatenate([self.doc[row:row + 1], self.windows[lo:hi]])

@@ -186,3 +186,8 @@ class FakeClock:
         """Record a requested sleep and advance instead of waiting."""
         self.sleeps.append(seconds)
         self.now += seconds
+
+
+def refresh_both(refresher, day: str | None = None) -> tuple:
+    """Refresh both feeds once, as the bot's fresh-papers job does (Hugging Face daily, then arXiv)."""
+    return refresher.refresh_hf_daily(day), refresher.refresh_arxiv()

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from corpus.records import Candidate, new_paper
 from retrieval.filters import SearchFilters, has_code, published_day
+from retrieval.fusion import FusionConfig
 from retrieval.index import open_retriever
 from retrieval.tokenize import tokenize
 from tests.test_retrieval_index import paths
@@ -58,3 +67,66 @@ def test_a_date_filter_keeps_the_window_and_says_how_many_had_no_date(dated) -> 
     ids = [p.id for p in dated.papers]
     assert dated.count_passing(ids, since) == 6
     assert dated.count_passing(ids, SearchFilters()) == len(ids)
+
+
+class WordsEncoder:
+    """A hand-written fake encoder whose cosines follow shared words (each word a fixed random vector), so dense ranks like words."""
+
+    name = "words-encoder-for-tests"
+
+    def encode(self, texts):
+        rows = []
+        for text in texts:
+            vector = np.zeros(384)
+            for word in tokenize(text):
+                vector += np.random.default_rng(int.from_bytes(word.encode()[:8], "little")).normal(size=384)
+            rows.append(vector / (np.linalg.norm(vector) or 1.0))
+        return np.asarray(rows, dtype=np.float32).reshape(len(texts), 384)
+
+
+def test_a_filter_reaches_papers_beyond_the_unfiltered_candidate_pool(tmp_path) -> None:
+    """With a pool of 20 among 120 papers, a filter that only the pool's outsiders pass still finds them."""
+    papers = [
+        new_paper(Candidate(title=f"Graph transformers for molecules {i}" if i < 100 else f"Diffusion samplers for images {i}",
+                            abstract=("Graph transformers for molecular property prediction." if i < 100
+                                      else "Diffusion models sample images quickly.") + f" Variant {i}.",
+                            source="test", rank=i + 1, published="2025-06-01" if i >= 100 else "2021-06-01"), f"p{i}", "2026-01-01")
+        for i in range(120)
+    ]
+    config = dataclasses.replace(FusionConfig(), candidates=20, norm_depth=20)
+    retriever = open_retriever(papers, paths(tmp_path), WordsEncoder(), config)
+    pool = {h.paper.id for h in retriever.search("graph transformers molecules", 120).hits}
+    assert len(pool) < len(papers)  # the pool is smaller than the corpus
+    recent = SearchFilters(since=date(2025, 1, 1))
+    assert not pool & {p.id for p in papers if published_day(p) >= date(2025, 1, 1)}  # no recent paper in the plain pool
+    result = retriever.search("graph transformers molecules", 10, recent)
+    assert len(result.hits) == 10 and result.matching == 20
+    assert all(published_day(h.paper) >= date(2025, 1, 1) for h in result.hits)
+    assert retriever.count_passing([p.id for p in papers], recent) == 20
+
+
+def _paperscout(data_dir, *args: str) -> str:
+    done = subprocess.run([str(Path(sys.executable).with_name("paperscout")), *args], capture_output=True, text=True,
+                          env={**os.environ, "PAPERSCOUT_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_search_since_and_has_code_run_as_a_process_keep_only_passing_papers(tmp_path, shipped_data_dir) -> None:
+    """Dated papers, some with code, ingested beside the shipped ones (which have no dates), then searched as a user would."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(shipped_data_dir, data_dir)
+    rows = [{"title": f"Contrastive graph representation learning, study {i}",
+             "abstract": f"We learn graph representations with a contrastive objective (study {i}) and test them on molecules.",
+             "published": f"{2022 + i % 4}-03-01", **({"github_repo": f"https://github.com/lab/graphs{i}"} if i % 2 else {})}
+            for i in range(12)]
+    (tmp_path / "new.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    _paperscout(data_dir, "ingest", str(tmp_path / "new.jsonl"))
+    query = "contrastive graph representation learning"
+    plain = {h["title"] for h in json.loads(_paperscout(data_dir, "search", query, "-k", "30", "--json"))}
+    passing = {r["title"] for r in rows if r["published"] >= "2024" and "github_repo" in r}
+    assert len(passing) == 3 and plain > passing  # the plain top 30 holds papers the filters must remove
+    hits = json.loads(_paperscout(data_dir, "search", query, "-k", "30", "--since", "2024-01-01", "--has-code", "--json"))
+    assert {h["title"] for h in hits} == passing
+    code_only = {h["title"] for h in json.loads(_paperscout(data_dir, "search", query, "-k", "30", "--has-code", "--json"))}
+    assert passing < code_only and all("study" not in t or int(t.rsplit(" ", 1)[1]) % 2 for t in code_only)

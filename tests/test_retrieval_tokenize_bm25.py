@@ -71,9 +71,3 @@ def test_scores_equal_rank_bm25_with_other_parameters():
     ref = BM25Okapi(docs, k1=0.9, b=0.4, epsilon=0.1)
     query = ["w0", "w3", "w3", "w17"]
     np.testing.assert_allclose(ours.scores(query), ref.get_scores(query), atol=1e-6)
-
-
-def test_doc_terms_lists_matched_query_terms():
-    index = BM25Index([["a", "b"], ["b", "c"], ["c"]])
-    assert index.doc_terms(1, ["c", "a", "b", "c"]) == ["c", "b"]
-    assert index.doc_terms(2, ["a"]) == []

@@ -10,7 +10,7 @@ import pytest
 from corpus.sources import http as http_module
 from corpus.sources.http import Fetcher, FetchError
 from corpus.sources.refresh import ARXIV, HF_DAILY, Backoff, Refresher, SourceConfig, ingest_arxiv, ingest_hf_daily
-from tests.sources_fixtures import FakeClock, LoopbackServer
+from tests.sources_fixtures import FakeClock, LoopbackServer, refresh_both
 
 PATH = "/slow"
 ARXIV_PATH = "/api/query"
@@ -110,7 +110,7 @@ def test_dripping_feed_does_not_hold_up_the_cycle(server) -> None:
         clock=clock, sleep=clock.sleep, today=lambda: DAY,
     )
     start = time.monotonic()
-    reports = refresher.run_cycle()
+    reports = refresh_both(refresher)
     assert time.monotonic() - start < 2 * BOUND  # two sources, each cut off after about 1 s
     assert [r.status for r in reports] == ["failed", "failed"]
     assert all(r.error.endswith("timed out after 1 s") for r in reports)

@@ -24,6 +24,7 @@ from tests.sources_fixtures import (
     arxiv_entry,
     arxiv_feed,
     hf_payload,
+    refresh_both,
 )
 
 DAY = "2026-03-06"
@@ -99,7 +100,7 @@ def test_cycle_ingests_merges_with_shipped_papers_and_is_idempotent(store, serve
     shipped = store.find(title=SHIPPED_TITLE)
     shipped_2 = store.find(title=SHIPPED_TITLE_2)
     refresher = make_refresher(store, clock, server.url, server.url)
-    hf, ax = refresher.run_cycle()
+    hf, ax = refresh_both(refresher)
 
     assert (hf.status, hf.feed, hf.fetched, len(hf.added), hf.updated, hf.problems) == (
         "ok", "hf-daily:2026-03-06", 3, NEW_FROM_HF, (shipped.id,), ())
@@ -124,7 +125,7 @@ def test_cycle_ingests_merges_with_shipped_papers_and_is_idempotent(store, serve
         "search_query": [QUERY], "start": ["0"], "max_results": ["25"], "sortBy": ["submittedDate"], "sortOrder": ["descending"]}
 
     before = store.path.read_bytes()
-    again = refresher.run_cycle()
+    again = refresh_both(refresher)
     assert [(r.status, r.added, r.updated, r.unchanged) for r in again] == [("ok", (), (), 3), ("ok", (), (), 2)]
     assert len(on_disk(store)) == SHIPPED + NEW_FROM_HF + NEW_FROM_ARXIV
     assert store.path.read_bytes() == before  # nothing changed, nothing rewritten
@@ -144,7 +145,7 @@ def test_newer_upvotes_update_the_same_paper(store, server, clock) -> None:
 
 def test_disabled_source_is_not_requested(store, server, clock) -> None:
     refresher = make_refresher(store, clock, server.url, server.url, enabled=False)
-    hf, ax = refresher.run_cycle()
+    hf, ax = refresh_both(refresher)
     assert hf.status == "disabled" and ax.status == "ok"
     assert server.requests_to(HF_PATH) == []
 
@@ -196,7 +197,7 @@ def test_hf_fault_is_survived_and_retried_after_backoff(fault, store, server, cl
     server.set(HF_PATH, **route)
     refresher = make_refresher(store, clock, server.url, server.url)
 
-    hf, ax = refresher.run_cycle()
+    hf, ax = refresh_both(refresher)
     assert hf.status == "failed" and message in hf.error and hf.added == ()
     assert hf.retry_at == clock.now + 10.0
     assert ax.status == "ok" and len(ax.added) == NEW_FROM_ARXIV  # the other source is unaffected
@@ -213,7 +214,7 @@ def test_hf_fault_is_survived_and_retried_after_backoff(fault, store, server, cl
 
     server.set(HF_PATH, json.dumps(hf_payload()))
     clock.advance(1.0)
-    hf, ax = refresher.run_cycle()
+    hf, ax = refresh_both(refresher)
     assert hf.status == "ok" and len(hf.added) == NEW_FROM_HF and ax.added == ()
     assert refresher.backoff("hf-daily").failures == 0 and refresher.backoff("hf-daily").next_attempt is None
     assert len(on_disk(store)) == SHIPPED + NEW_FROM_HF + NEW_FROM_ARXIV
@@ -222,7 +223,7 @@ def test_hf_fault_is_survived_and_retried_after_backoff(fault, store, server, cl
 def test_429_retry_after_is_honoured(store, server, clock) -> None:
     server.set(ARXIV_PATH, "slow down", status=429, content_type="text/plain", headers={"Retry-After": "60"})
     refresher = make_refresher(store, clock, server.url, server.url)
-    hf, ax = refresher.run_cycle()
+    hf, ax = refresh_both(refresher)
     assert hf.status == "ok" and ax.status == "failed"
     assert "HTTP 429" in ax.error and "retry after 60 s" in ax.error
     assert ax.retry_at == clock.now + 60.0  # longer than the 10 s base backoff
@@ -238,7 +239,7 @@ def test_429_retry_after_is_honoured(store, server, clock) -> None:
 def test_malformed_feed_is_survived(body, store, server, clock) -> None:
     server.set(ARXIV_PATH, body, content_type="application/atom+xml")
     refresher = make_refresher(store, clock, server.url, server.url)
-    hf, ax = refresher.run_cycle()
+    hf, ax = refresh_both(refresher)
     assert hf.status == "ok" and ax.status == "failed" and "arxiv:cat:cs.LG" in ax.error
     assert len(on_disk(store)) == SHIPPED + NEW_FROM_HF
     server.set(ARXIV_PATH, arxiv_feed(), content_type="application/atom+xml")
@@ -250,7 +251,7 @@ def test_malformed_feed_is_survived(body, store, server, clock) -> None:
 def test_connection_refused_is_survived(store, server, clock) -> None:
     port = free_port()
     refresher = make_refresher(store, clock, f"http://127.0.0.1:{port}", server.url)
-    hf, ax = refresher.run_cycle()
+    hf, ax = refresh_both(refresher)
     assert hf.status == "failed" and "cannot connect" in hf.error and ax.status == "ok"
     assert len(on_disk(store)) == SHIPPED + NEW_FROM_ARXIV
 

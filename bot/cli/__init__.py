@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--windows", choices=["auto", "on", "off"], default="auto",
                    help="embed sentence windows (auto: on unless --embeddings supplies whole-text vectors only)")
     p.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"), help="the markdown file to update")
+    p.add_argument("--no-write", action="store_true", help="print the table without writing it (allowed from a dirty tree)")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     p.set_defaults(func=cmd_bench)
 

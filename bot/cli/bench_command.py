@@ -11,17 +11,30 @@ from bot.settings import Settings
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     """Build an index of the corpus in a scratch directory, measure it, print and record the table."""
     from bench.corpus_file import BenchInputError
+    from bench.provenance import checkout_state
     from bench.report import markdown, write_section
     from bench.scale import dump, machine, run_benchmark
 
+    # Checked before the run, which can take half an hour: a table must name the code it measured.
+    checkout = checkout_state(ignore=args.out)
+    if not args.no_write and not checkout.clean:
+        print(f"paperscout bench: will not write {args.out}: {checkout.why_not_clean()}; commit first, "
+              "or pass --no-write to print the table only", file=sys.stderr)
+        return 2
     windows = {"on": True, "off": False, "auto": None}[args.windows]
     try:
         result = run_benchmark(args.corpus, args.embeddings, args.queries, windows)
     except BenchInputError as exc:
         print(f"paperscout bench: {exc}", file=sys.stderr)
         return 2
+    after = checkout_state(ignore=args.out)
+    if not args.no_write and after != checkout:
+        print(f"paperscout bench: will not write {args.out}: the checkout changed while it ran", file=sys.stderr)
+        return 2
+    result |= {"commit": checkout.commit, "tree_clean": checkout.clean}
     info = machine()
     section = markdown(result, info)
-    write_section(args.out, section, result["corpus_size"])
+    if not args.no_write:
+        write_section(args.out, section, result["corpus_size"])
     print(dump(result | {"machine": info}) if args.json else section)
     return 0

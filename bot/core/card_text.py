@@ -54,18 +54,6 @@ def cut(text: str, limit: int) -> str:
     return head.rstrip(" ,;:.-\u2013\u2014(") + ELLIPSIS
 
 
-def cut_start(text: str, limit: int) -> str:
-    """Return the end of `text` in `limit` characters, cut at a word with a leading ellipsis."""
-    text = text.strip()
-    if len(text) <= limit:
-        return text
-    tail = text[-(limit - 1):]
-    space = tail.find(" ")
-    if 0 <= space <= len(tail) // 2:
-        tail = tail[space + 1:]
-    return ELLIPSIS + tail.lstrip()
-
-
 def split_text(text: str, limit: int) -> list[str]:
     """Split `text` into chunks of at most `limit` characters, breaking between words."""
     chunks: list[str] = []

@@ -117,10 +117,6 @@ class Refresher:
         """Return the backoff state of `source` ('hf-daily' or 'arxiv')."""
         return self._sources[source].backoff
 
-    def run_cycle(self, day: str | None = None) -> tuple[RefreshReport, ...]:
-        """Refresh every enabled source not backing off; `day` defaults to today (UTC)."""
-        return (self.refresh_hf_daily(day), self.refresh_arxiv())
-
     def refresh_hf_daily(self, day: str | None = None, *, force: bool = False) -> RefreshReport:
         """Ingest one day's Hugging Face daily papers; `force` makes it a one-shot run (see `_run`)."""
         day = hf_daily.check_day(day or self._today())
