@@ -132,11 +132,14 @@ def probe_start(data_dir: DataDir, query: str) -> dict:
     """
     from bot.services import open_services
 
+    start = time.perf_counter()
     services = open_services(data_dir)
+    open_s = time.perf_counter() - start
     ready_at = time.time()
     first = timed(lambda: services.retriever.search(query, 10))
     again = timed(lambda: services.retriever.search(query + " methods", 10))
-    return {"ready_at": ready_at, "first_query_s": first, "next_query_s": again, "papers": len(services.retriever)}
+    return {"ready_at": ready_at, "open_s": open_s, "first_query_s": first, "next_query_s": again,
+            "papers": len(services.retriever)}
 
 
 def main() -> None:

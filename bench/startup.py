@@ -56,7 +56,7 @@ def start_once(data_root: Path, query: str, windows: bool, env: dict[str, str]) 
     spawned = time.time()
     run = run_child(args, env)
     found = run.last_json()
-    return {"ready_s": found["ready_at"] - spawned, "first_query_ms": found["first_query_s"] * 1000,
+    return {"ready_s": found["ready_at"] - spawned, "open_s": found["open_s"], "first_query_ms": found["first_query_s"] * 1000,
             "next_query_ms": found["next_query_s"] * 1000, "peak_rss_mb": run.peak_rss_mb}
 
 
@@ -73,6 +73,7 @@ def cold_starts(data_root: Path, queries: list[str], windows: bool, env: dict[st
                     out.setdefault("evicted_resident_after_mb", []).append(round(dropped["resident_after"] / 2**20, 1))
             runs.append(start_once(data_root, queries[i % len(queries)], windows, env))
         out[f"cold_{mode}_ready_s"] = [round(r["ready_s"], 2) for r in runs]
+        out[f"cold_{mode}_open_s"] = [round(r["open_s"], 2) for r in runs]
         out[f"cold_{mode}_first_query_ms"] = [round(r["first_query_ms"]) for r in runs]
         out[f"cold_{mode}_to_answer_s"] = [round(r["ready_s"] + r["first_query_ms"] / 1000, 2) for r in runs]
         out[f"cold_{mode}_next_query_ms"] = [round(r["next_query_ms"], 1) for r in runs]

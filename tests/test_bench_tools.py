@@ -55,6 +55,8 @@ def test_runs_show_their_median_and_range_and_the_target_is_judged_on_the_median
     assert "| 24.0 ms | 22.5 - 31.0 | <= 25 ms | yes |" in text
     assert "| 12.0 s | 11.0 - 40.0 | <= 30 s | yes |" in text
     assert "**working tree not clean**" in text
+    shares = markdown(_result(87_000, 20.0) | {"pool_top10_overlap": [0.9975, 0.9975, 0.9975]}, MACHINE)
+    assert "| 0.9975 | 0.9975 - 0.9975 |" in shares  # a share near 1 keeps its digits
 
 
 def _git(root: Path, *args: str) -> None:
