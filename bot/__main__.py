@@ -42,11 +42,12 @@ def _warm_up(retriever: HybridRetriever) -> None:
 
 
 def build_scheduler(settings: Settings, bot: PaperScoutBot, index: LiveIndex, services: Services, state: State) -> Scheduler:
-    """Wire the daily jobs: the index kept in step with the store, fresh papers, subscriptions, the trending post."""
+    """Wire the daily jobs: the index kept in step with the store, fresh papers, subscriptions, the trending post, digests."""
     from bot.core.fresh_papers import FreshPapers
     from bot.core.index_sync import IndexSync
     from bot.core.paper_fetch import FetchPolicy, PaperFetch
     from bot.core.scheduler import Scheduler
+    from bot.discord_app.digest_post import digest_poster
     from bot.discord_app.subscription_delivery import deliver_new_papers
     from bot.discord_app.trending_post import TrendingPoster
     from bot.services import build_index
@@ -96,6 +97,7 @@ def build_scheduler(settings: Settings, bot: PaperScoutBot, index: LiveIndex, se
         sync_index=sync.sync,
         refresh=fresh.refresh,
         deliver=deliver,
+        digest=digest_poster(bot, state, index).post_due,
         refresh_time=settings.refresh_time,
         tick_seconds=settings.scheduler_tick_seconds,
     )

@@ -67,5 +67,26 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # which is every paper stored before this column existed.
         "ALTER TABLE papers ADD COLUMN thumbnail TEXT",
     ),
+    (
+        # Each paper's authors, normalized by corpus/authors.py (written with the paper, see
+        # corpus/sqlite_authors.py): `name` as written, `folded` for prefixes, `key` to match on.
+        # `position` is the place in the paper's author list, so position 0 is the first author.
+        """CREATE TABLE paper_authors (
+            paper_id TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            folded TEXT NOT NULL,
+            key TEXT NOT NULL,
+            PRIMARY KEY (paper_id, position)
+        )""",
+        "CREATE INDEX paper_authors_key ON paper_authors (key)",
+        "CREATE INDEX paper_authors_folded ON paper_authors (folded)",
+        # The papers stored before: the author_* functions are corpus/authors.py's, registered on
+        # every store connection (corpus/sqlite_authors.py), so the backfill follows the same rule.
+        """INSERT INTO paper_authors (paper_id, position, name, folded, key)
+            SELECT p.id, CAST(j.key AS INTEGER), author_display(j.value), author_folded(j.value), author_key(j.value)
+            FROM papers p, json_each(p.authors) j
+            WHERE j.type = 'text' AND author_key(j.value) IS NOT NULL""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

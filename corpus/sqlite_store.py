@@ -23,14 +23,15 @@ from corpus.legacy_json import LegacyCorpusError, read_legacy_corpus
 from corpus.paper import Listing, Paper
 from corpus.records import Candidate, merge, new_paper, paper_id_for
 from corpus.source_names import source_label
-from corpus.sqlite_rows import COLUMNS, connect, failer, paper_from_row, row_values
+from corpus.sqlite_authors import AuthorQueries, connect, put_authors
+from corpus.sqlite_rows import COLUMNS, failer, paper_from_row, row_values
 from corpus.sqlite_schema import MIGRATIONS, SCHEMA_VERSION
 from corpus.sqlite_transactions import immediate, migrate
 from corpus.store import AddReport, CorpusError, RemoveReport, utc_now
 
 log = logging.getLogger(__name__)
 
-class SqliteCorpusStore:
+class SqliteCorpusStore(AuthorQueries):
     """The CorpusStore over one SQLite file; thread-safe within a process, process-safe across them."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection, *, readonly: bool = False) -> None:
@@ -171,6 +172,7 @@ class SqliteCorpusStore:
             (*row_values(paper), normalize_title(paper.title), paper.content_digest),
         )
         self._put_listings(conn, paper)
+        put_authors(conn, paper)
 
     def _update(self, conn: sqlite3.Connection, paper: Paper) -> None:
         names = [c.strip() for c in COLUMNS.split(",")][1:]
@@ -181,6 +183,7 @@ class SqliteCorpusStore:
         )
         conn.execute("DELETE FROM listings WHERE paper_id = ?", (paper.id,))
         self._put_listings(conn, paper)
+        put_authors(conn, paper)
 
     @staticmethod
     def _put_listings(conn: sqlite3.Connection, paper: Paper) -> None:

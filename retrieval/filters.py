@@ -1,4 +1,4 @@
-"""Search filters (publication date, code link, excluded topics), applied inside retrieval before the top k.
+"""Search filters (publication date, code link, excluded topics, an author), applied inside retrieval before the top k.
 
 Filtering inside the ranking, not by dropping cards afterwards, means a filtered search
 still returns k papers whenever k qualify.
@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Sequence
+from functools import cached_property
+from typing import Any, Sequence
 
 import numpy as np
 
+from corpus.author_index import AuthorIndex, author_index
 from corpus.paper import Paper
 from retrieval.bm25 import BM25Index
 from retrieval.tokenize import tokenize
@@ -28,11 +30,34 @@ class SearchFilters:
     has_code: bool = False
     # Topics to leave out: a paper is dropped when its title or abstract holds every word of one.
     exclude: tuple[str, ...] = ()
+    # A name: a paper passes when one of its authors may be that person (corpus/authors.py's rule).
+    author: str | None = None
 
     @property
     def active(self) -> bool:
         """Return whether any filter is set."""
-        return bool(self.since or self.until or self.has_code or self.exclude)
+        return bool(self.since or self.until or self.has_code or self.exclude or self.author)
+
+    def as_data(self) -> dict[str, Any]:
+        """Return the filters as JSON-ready plain data (what a conversation stores)."""
+        return {
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "has_code": self.has_code,
+            "exclude": list(self.exclude),
+            "author": self.author,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> SearchFilters:
+        """Return the filters `as_data` made (a key that data lacks filters nothing)."""
+        return cls(
+            since=date.fromisoformat(data["since"]) if data.get("since") else None,
+            until=date.fromisoformat(data["until"]) if data.get("until") else None,
+            has_code=bool(data.get("has_code")),
+            exclude=tuple(data.get("exclude") or ()),
+            author=data.get("author") or None,
+        )
 
     @property
     def dated(self) -> bool:
@@ -66,9 +91,19 @@ class FilterIndex:
     """Per-paper facts the filters test, computed once per index."""
 
     def __init__(self, papers: Sequence[Paper]) -> None:
+        self.papers = papers
         days = [published_day(p) for p in papers]
         self.day = np.asarray([d.toordinal() if d else UNKNOWN for d in days], dtype=np.int64)
         self.code = np.asarray([has_code(p) for p in papers], dtype=bool)
+
+    @cached_property
+    def authors(self) -> AuthorIndex:
+        """Return the papers' author index, built on first use (most processes never filter by author).
+
+        Shared with the bot's author lists over the same papers (corpus/author_index.py), and kept
+        here, so it lives as long as the retriever that holds this FilterIndex.
+        """
+        return author_index(self.papers)
 
     def apply(self, filters: SearchFilters, bm25: BM25Index) -> FilterOutcome:
         """Return the papers that pass `filters`."""
@@ -84,6 +119,10 @@ class FilterIndex:
                 mask &= self.day <= filters.until.toordinal()
         if filters.has_code:
             mask &= self.code
+        if filters.author:
+            by_author = np.zeros(self.day.shape[0], dtype=bool)
+            by_author[self.authors.rows(filters.author)] = True
+            mask &= by_author
         for topic in filters.exclude:
             terms = list(dict.fromkeys(tokenize(topic)))
             if terms:

@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("search", help="search the corpus")
-    p.add_argument("query")
+    p.add_argument("query", nargs="?", default="", help='a topic or question; author:"Name" in it filters by author')
+    p.add_argument("--author", metavar="NAME", help="only papers by NAME; without a query, their papers newest first")
     p.add_argument("-k", type=int, default=5, help="number of results (1-100)")
     p.add_argument("--since", metavar="WHEN", help="only papers published since: 2025, 2025-03, 2025-03-14, 30d, 12w")
     p.add_argument("--has-code", action="store_true", help="only papers with a code link")

@@ -58,12 +58,18 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         filters = find_filters(args.since, args.has_code, datetime.now(timezone.utc).date())
+        query, filters = _with_author(args.query, args.author, filters)
     except UserFacingError as exc:
         print(f"paperscout search: {exc.message}", file=sys.stderr)
         return 2
+    if not query.strip():
+        if not filters.author:
+            print("paperscout search: give a QUERY, or --author NAME", file=sys.stderr)
+            return 2
+        return _list_author(settings, filters, args.k, args.json)
     services = open_services(settings.data_dir, progress=sys.stderr.isatty())
     try:
-        result = services.retriever.search(args.query, args.k, filters)
+        result = services.retriever.search(query, args.k, filters)
     except QueryError as exc:
         print(f"paperscout: {exc}", file=sys.stderr)
         return 2
@@ -74,6 +80,56 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         # The JSON on stdout stays one list; a query cut short or a count out of range is said beside it.
         print(f"paperscout search: {result.note}", file=sys.stderr)
     print_result(result, args.json)
+    return 0
+
+
+def _with_author(query: str, author: str | None, filters):
+    """Return the query without its author:"Name" term, and the filters with that author or --author's."""
+    import dataclasses
+
+    from bot.core.author_papers import with_author
+    from bot.core.errors import UserFacingError
+
+    query, filters = with_author(query, filters)
+    if author is not None:
+        if filters.author:
+            raise UserFacingError('give the author once: author:"Name" in the query or --author NAME')
+        filters = dataclasses.replace(filters, author=" ".join(author.split()))
+    return query, filters
+
+
+def _list_author(settings: Settings, filters, k: int, as_json: bool) -> int:
+    """Print an author's papers newest first (the store's author index), those passing the other filters."""
+    import dataclasses
+
+    from bot.core.author_papers import unknown_author
+    from bot.core.replies import Card
+    from bot.services import open_store
+    from bot.terminal.text_render import render_card
+    from retrieval.filters import FilterIndex
+
+    store = open_store(settings.data_dir)
+    try:
+        papers = store.papers_by_author(filters.author)
+    finally:
+        store.close()
+    if not papers:
+        print(f"paperscout search: {unknown_author(filters.author)}", file=sys.stderr)
+        return 1
+    # The other filters as a search applies them (no exclusions come from the command line: no word index needed).
+    passing = FilterIndex(papers).apply(dataclasses.replace(filters, author=None), None).mask  # type: ignore[arg-type]
+    papers = [paper for paper, ok in zip(papers, passing) if ok]
+    shown = papers[:max(1, min(k, 100))]
+    if as_json:
+        rows = [{"rank": rank, "id": p.id, "title": p.title, "authors": list(p.authors), "published": p.published,
+                 "links": [{"label": link.label, "url": link.url} for link in p.links]}
+                for rank, p in enumerate(shown, start=1)]
+        print(json.dumps(rows, ensure_ascii=False))
+        return 0
+    print(f"(Papers by {filters.author}, newest first: {len(shown)} of {len(papers)})")
+    for rank, paper in enumerate(shown, start=1):
+        print(render_card(Card(paper=paper, rank=rank)))
+        print()
     return 0
 
 

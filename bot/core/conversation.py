@@ -16,14 +16,17 @@ import asyncio
 import dataclasses
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Any, Callable, Protocol
 
 from bot.core import engagement as events
 from bot.core.answer_reply import answer_reply
+from bot.core.author_conversation import first_author_papers, lists_an_author, refine_author_list
 from bot.core.bibtex import bibtex_entry
 from bot.core.engagement import EventSink, record_safely
 from bot.core.errors import UserFacingError
+from bot.core.export import EXPORT, conversation_export
+from bot.core.followup_authors import AUTHOR_FILTER, FIRST_AUTHOR
 from bot.core.followups import (
     BIBTEX,
     CODE_FILTER,
@@ -91,22 +94,12 @@ class ConversationStore(Protocol):
 
 def filters_of(data: dict[str, Any]) -> SearchFilters:
     """Return the search filters stored with a conversation."""
-    return SearchFilters(
-        since=date.fromisoformat(data["since"]) if data.get("since") else None,
-        until=date.fromisoformat(data["until"]) if data.get("until") else None,
-        has_code=bool(data.get("has_code")),
-        exclude=tuple(data.get("exclude") or ()),
-    )
+    return SearchFilters.from_data(data)
 
 
 def filters_data(filters: SearchFilters) -> dict[str, Any]:
     """Return search filters as the plain data a conversation stores."""
-    return {
-        "since": filters.since.isoformat() if filters.since else None,
-        "until": filters.until.isoformat() if filters.until else None,
-        "has_code": filters.has_code,
-        "exclude": list(filters.exclude),
-    }
+    return filters.as_data()
 
 
 def _utc_now() -> datetime:
@@ -149,8 +142,13 @@ class Talk:
         retriever = self.index.current
         if followup.kind == MORE:
             return await self._more(where, conversation, retriever, now)
+        if followup.kind == EXPORT:  # every result of this state, as .bib and .ris files: bot/core/export.py
+            reply = conversation_export(retriever.get, conversation, now.date(), followup.understood)
+            return Answer(reply, await self._current(conversation, now))
         if followup.kind in (DETAILS, SIMILAR, BIBTEX):
             return await self._about_result(where, conversation, followup, retriever, now)
+        if followup.kind == FIRST_AUTHOR:  # a new list: bot/core/author_conversation.py
+            return Answer(*await first_author_papers(self, where, conversation, followup, retriever, now, PER_ANSWER))
         if followup.kind == NEW_TOPIC:
             return await self._question(where, followup.text, filters_of(conversation.filters), conversation, now,
                                         understood=followup.understood)
@@ -323,7 +321,12 @@ class Talk:
             filters = dataclasses.replace(filters, since=followup.since, until=followup.until)
         elif followup.kind == EXCLUDE:
             filters = dataclasses.replace(filters, exclude=(*filters.exclude, followup.text))
+        elif followup.kind == AUTHOR_FILTER:
+            filters = dataclasses.replace(filters, author=followup.text)
         retriever = self.index.current
+        if await lists_an_author(retriever, conversation.query, filters_of(conversation.filters)):  # stays a list
+            return Answer(*await refine_author_list(self, where, conversation, followup, filters, retriever, now,
+                                                    PER_ANSWER))
         result = await self._search(retriever, conversation.query, filters, where.user_id)
         before = conversation.result_ids
         still = await asyncio.to_thread(retriever.count_passing, before, filters)

@@ -16,6 +16,8 @@ from datetime import date, timedelta
 from functools import partial
 
 from bot.core.errors import UserFacingError
+from bot.core.followup_authors import author_followup
+from bot.core.followup_export import EXPORT, EXPORT_UNDERSTOOD, asks_export
 
 MORE = "more"
 DETAILS = "details"
@@ -199,6 +201,8 @@ def _follow(core: str, today: date, nested: bool) -> FollowUp | None:
         return FollowUp(MORE, understood="More results")
     if _CODE_ASK.fullmatch(core) or _CODE_SAY.fullmatch(_CODE_FILLER.sub("", core)):
         return FollowUp(CODE_FILTER, understood="Only papers with code")
+    if asks_export(core):  # "export", "bibtex file", "export to zotero": bot/core/followup_export.py
+        return FollowUp(EXPORT, understood=EXPORT_UNDERSTOOD)
     for kind, patterns, label in ((BIBTEX, _BIBTEX, "BibTeX for"), (SIMILAR, _SIMILAR, "Papers similar to"),
                                   (DETAILS, _DETAILS, "Details of")):
         for match in filter(None, (pattern.fullmatch(core) for pattern in patterns)):
@@ -209,6 +213,9 @@ def _follow(core: str, today: date, nested: bool) -> FollowUp | None:
     dated = _date(core, today)
     if dated is not None:
         return dated
+    if (by_author := author_followup(core)) is not None:  # "only by NAME", "more by the first author"
+        kind, name, index, understood = by_author
+        return FollowUp(kind, index=index, text=name, understood=understood)
     excluded = _EXCLUDE.fullmatch(core)
     if excluded is not None:
         words = 2 if excluded.group("op").lower() == "no" else 6

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Awaitable, Callable
 
 from bot.core import engagement as events
+from bot.core.author_papers import author_listing
 from bot.core.card_text import cut
 from bot.core.engagement import EngagementEvent, EventSink, record_safely
 from bot.core.errors import UserFacingError
@@ -44,13 +45,18 @@ HELP_TEXT = """I find machine-learning papers in my corpus by topic or by questi
 \u2003e.g. `/find implicit differentiation` or `/find faster sinkhorn count:3 private:true`
 **/paper** `title` \u2014 one paper in full (start typing and pick a title).
 **/similar** `title` \u2014 the papers nearest to one you know.
+**/author** `name` \u2014 one author's papers, newest first (`/find author:"Marco Cuturi" sinkhorn` filters by author).
 **/trending** `days` \u2014 what this server is reading now.
 **/subscribe** `topic` \u2014 new papers on a topic, by DM (or into a channel: `channel:#papers`); \
-**/subscriptions**, **/unsubscribe** to manage them.
+**/subscriptions**, **/unsubscribe** to manage them. **/follow** `author` \u2014 an author's new papers the same way \
+(**/unfollow** stops). \U0001f44d/\U0001f44e under delivered papers teach a topic what you like; **/subscription reset** forgets.
+**/config digest weekly** `day` `time` \u2014 (Manage Server) the week's top papers for this server once a week, \
+e.g. `/config digest weekly day:Monday time:09:00`.
 **/help** \u2014 this message.
 **Mention me** with a question, e.g. `@PaperScout is there work on faster Sinkhorn?`, \
 and I quote the sentences that answer it from the top 3 papers. DMs work too. \
-**Reply** to refine: `only with code`, `newer than 2024`, `the second one`, `more`, `bibtex 2`.
+**Reply** to refine: `only with code`, `newer than 2024`, `the second one`, `more`, `bibtex 2`, \
+`only by Cuturi`, `more by the first author`.
 **Find similar papers** \u2014 right-click any message (Apps) to search with its text: a pasted abstract, a link, a discussion.
 
 On results, use \u25c0 / \u25b6 to page (only the person who searched can), and the menus to \
@@ -97,6 +103,8 @@ def filters_line(filters: SearchFilters, result: SearchResult) -> str | None:
     if filters.has_code:
         parts.append("with code")
     parts += [f"not about {topic}" for topic in filters.exclude]
+    if filters.author:
+        parts.append(f"by {filters.author}")
     line = "Only papers " + ", ".join(parts) + f": {result.matching or 0} in the corpus"
     if result.undated:
         line += f" ({result.undated} with no known date left out)"
@@ -214,7 +222,14 @@ class Handlers:
         """Search and return ranked cards, `count` per page; `before_search` runs once admitted.
 
         `admitted`: the caller already counted this search; `private`: only the asker sees the answer.
+        An author filter with no query lists that author's papers newest first (front ends read `author:"Name"`).
         """
+        if filters is not None and filters.author and not query.strip():
+            admit = None if admitted else lambda: self.admit(who)
+            reply = await author_listing(self.index, filters, max(1, min(int(count), MAX_COUNT)), admit=admit,
+                                         before_search=before_search)
+            self._record(events.SEARCH, who, tuple(c.paper.id for c in reply.page(0)), reply.query, private=private)
+            return reply
         text, note = self._validate(query)
         # Discord's option already holds `count` to 1..MAX_COUNT; the console and other callers pass what they are given.
         count, count_note = clamp_count(count, 1, MAX_COUNT, "results per page")

@@ -1,4 +1,4 @@
-"""The daily jobs on one clock: refresh fresh papers, deliver subscriptions, prune old events, post trending.
+"""The daily jobs on one clock: refresh fresh papers, deliver subscriptions, prune old events, post trending and weekly digests.
 
 The clock is injected (`now`, `sleep`), so tests drive days and restarts without waiting.
 Order within a tick matters: the refresh runs before any post that is due, so a post
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
 from typing import Awaitable, Callable, Protocol
 
@@ -39,11 +39,13 @@ class Poster(Protocol):
 
 @dataclass(frozen=True)
 class TickReport:
-    """What one tick did: the refresh (if it ran), subscription delivery, and the post outcome per server."""
+    """What one tick did: the refresh (if it ran), subscription delivery, the post and digest outcomes per server."""
 
     refresh: FreshOutcome | None
     delivered: bool
     posts: dict[int, str]
+    # Per server whose weekly digest was due (bot/discord_app/digest_post.py).
+    digests: dict[int, str] = field(default_factory=dict)
 
 
 class Scheduler:
@@ -59,6 +61,7 @@ class Scheduler:
         sync_index: Callable[[], bool] | None = None,
         refresh: Callable[[str], FreshOutcome] | None = None,
         deliver: Callable[[datetime], Awaitable[object]] | None = None,
+        digest: Callable[[datetime], Awaitable[dict[int, str]]] | None = None,
         refresh_time: time = time(5, 0),
         tick_seconds: float = 30.0,
         now: Callable[[], datetime] = utc_now,
@@ -70,6 +73,7 @@ class Scheduler:
         self.poster = poster
         self.refresh = refresh
         self.deliver = deliver
+        self.digest = digest
         self.refresh_time = refresh_time
         self.tick_seconds = tick_seconds
         self.now = now
@@ -139,7 +143,14 @@ class Scheduler:
                 # One server's trouble (e.g. a bad setting) must not cost the others their post.
                 log.exception("the trending post of guild %s failed; retrying at the next tick", settings.guild_id)
                 posts[settings.guild_id] = "error"
-        return TickReport(outcome, delivered, posts)
+
+        digests: dict[int, str] = {}
+        if self.digest is not None:
+            try:
+                digests = await self.digest(now)
+            except Exception:
+                log.exception("the weekly digests failed; retrying at the next tick")
+        return TickReport(outcome, delivered, posts, digests)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Tick until `stop` is set; a failing tick is logged and the next one runs as usual.

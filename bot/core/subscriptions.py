@@ -1,10 +1,13 @@
-"""Topic subscriptions, independent of Discord: validating topics and matching new papers to them.
+"""Subscriptions, independent of Discord: validating topics and matching new papers to them.
 
-A subscription is a topic (a search query) and a destination: a server channel, or the
-subscriber's DMs (`guild_id` None). Each run, `match_subscriptions` searches every active
-topic once and keeps the hits that are (a) new to that subscription (ingested after it was
-created and never delivered to it) and (b) close enough to the topic by dense cosine
-similarity. The result is grouped per destination, then per topic, ready for delivery.
+A subscription is a topic (a search query) or a followed author (bot/core/author_follow.py),
+and a destination: a server channel, or the subscriber's DMs (`guild_id` None). Each run,
+`match_subscriptions` searches every active topic once and keeps the hits that are (a) new to
+that subscription (ingested after it was created and never delivered to it) and (b) close
+enough to the topic by dense cosine similarity; once its readers voted on papers, the topic's
+profile (bot/core/learning.py) is scored instead of the topic. A followed author gets every
+new paper of theirs. The result is grouped per destination, then per subscription, ready for
+delivery, each group with the line saying why its papers came.
 
 Searching is CPU work (the query is encoded): call `match_subscriptions` in a thread.
 """
@@ -13,11 +16,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Callable, Iterable, Sequence
 
+from bot.core.author_follow import AuthorPapers, followed_hits, papers_by_index
 from bot.core.errors import UserFacingError
-from bot.state.subscriptions import Subscription
+from bot.core.ingest_times import NewPapers, moment
+from bot.core.learning import Learning, author_reason, profile_hits, topic_reason
+from bot.state.subscriptions import AUTHOR, TOPIC, Subscription
 from corpus.paper import Paper
 from retrieval.query import clean_query
 from retrieval.tokenize import tokenize
@@ -93,9 +99,9 @@ def topic_key(topic: str) -> str:
 
 
 def find_same_topic(subscriptions: Iterable[Subscription], topic: str) -> Subscription | None:
-    """Return the first subscription whose topic is the same as `topic`, if any."""
+    """Return the first topic subscription whose topic is the same as `topic`, if any (author follows aside)."""
     key = topic_key(topic)
-    return next((s for s in subscriptions if topic_key(s.topic) == key), None)
+    return next((s for s in subscriptions if s.kind == TOPIC and topic_key(s.topic) == key), None)
 
 
 def is_personal(sub: Subscription) -> bool:
@@ -129,11 +135,13 @@ class TopicMatch:
     `hits` are shown under the topic, best first; `paper_ids` are every paper this run
     delivers to the subscription, including ones shown under another topic of the same
     destination (a paper is shown once per message but counts as delivered to each).
+    `reason` says why its papers came ("close to your topic ... and to 3 papers you liked").
     """
 
     subscription: Subscription
     hits: tuple[Hit, ...]
     paper_ids: tuple[str, ...]
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -154,14 +162,6 @@ class Match:
         return tuple(t.subscription.id for t in self.topics)
 
 
-def _moment(text: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(text)
-    except (TypeError, ValueError):
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
-
-
 def _topic_hits(
     sub: Subscription,
     result: SearchResult,
@@ -170,9 +170,8 @@ def _topic_hits(
     threshold: float,
 ) -> list[Hit]:
     """Return the hits of a search that are new to a subscription and close enough, best first."""
-    created = _moment(sub.created_at)
+    created = moment(sub.created_at)
     if created is None:
-        log.warning("subscription %s has an unreadable created_at %r; skipping it", sub.id, sub.created_at)
         return []
     if result.weak:
         return []
@@ -204,6 +203,13 @@ def _round_robin(per_topic: list[list[Hit]], limit: int) -> list[list[Hit]]:
     return shown
 
 
+def why_sent(topic: TopicMatch, hit: Hit) -> str:
+    """Return the line a delivered card says it came for ("" when the match has no reason: the card's own then)."""
+    if not topic.reason or topic.subscription.kind == AUTHOR:
+        return topic.reason
+    return f"{topic.reason} (similarity {hit.dense_similarity:.2f})"
+
+
 def match_subscriptions(
     search: Search,
     subscriptions: Sequence[Subscription],
@@ -213,49 +219,65 @@ def match_subscriptions(
     threshold: float = SIMILARITY_THRESHOLD,
     depth: int = SEARCH_DEPTH,
     per_message: int = MAX_PAPERS_PER_MESSAGE,
+    learning: Learning | None = None,
+    by_author: AuthorPapers | None = None,
 ) -> list[Match]:
     """Return, per destination, the new candidate papers that match each active subscription.
 
     `candidates` are the papers that may be sent (e.g. the corpus, or the papers added by
     the latest refresh); a subscription only gets those ingested after it was created and
-    not yet delivered to it. Paused subscriptions are skipped, and so are searches the
-    retriever flags as weak. Each distinct topic is searched once. Destinations come in
-    the order of their first subscription; a destination with no paper is left out.
+    not yet delivered to it. Paused subscriptions are skipped, and so are plain topics whose
+    search the retriever flags as weak. Each distinct topic is searched once. With
+    `learning`, a topic its readers voted on is matched by its profile. A followed author's
+    papers come from `by_author` (by default, an author index of `candidates`). Destinations
+    come in the order of their first subscription; a destination with no paper is left out.
     """
-    times: dict[str, datetime] = {}
-    for paper in candidates:
-        moment = _moment(paper.ingested_at)
-        if moment is None:
-            log.warning("paper %s has an unreadable ingested_at %r; not sending it", paper.id, paper.ingested_at)
-            continue
-        times[paper.id] = moment
-    if not times:
+    new = NewPapers(candidates)
+    latest = new.latest
+    if latest is None:
         return []
-    latest = max(times.values())
+    authors = by_author or papers_by_index(candidates)
     searched: dict[str, SearchResult | None] = {}
-    grouped: dict[Destination, list[tuple[Subscription, list[Hit]]]] = {}
+    grouped: dict[Destination, list[tuple[Subscription, list[Hit], str]]] = {}
     for sub in subscriptions:
         if sub.paused:
             continue
-        created = _moment(sub.created_at)
-        if created is not None and latest <= created:
-            continue  # nothing arrived since it was created: no need to search
-        key = topic_key(sub.topic)
-        if key not in searched:
-            try:
-                searched[key] = search(sub.topic, depth)
-            except QueryError as exc:
-                log.warning("cannot search subscription topic %r: %s", sub.topic, exc)
-                searched[key] = None
-        result = searched[key]
-        if result is None:
+        created = moment(sub.created_at)
+        if created is None:
+            log.warning("subscription %s has an unreadable created_at %r; skipping it", sub.id, sub.created_at)
             continue
-        hits = _topic_hits(sub, result, times, delivered(sub.id), threshold)
+        if latest <= created:
+            continue  # nothing arrived since it was created: no need to search
+        already = delivered(sub.id)
+        if sub.kind == AUTHOR:
+            times = new.times
+            hits = followed_hits(
+                authors(sub.topic), lambda p: p.id in times and times[p.id] > created and p.id not in already
+            )
+            reason = author_reason(sub)
+        else:
+            key = topic_key(sub.topic)
+            if key not in searched:
+                try:
+                    searched[key] = search(sub.topic, depth)
+                except QueryError as exc:
+                    log.warning("cannot search subscription topic %r: %s", sub.topic, exc)
+                    searched[key] = None
+            result = searched[key]
+            profile = learning.profile(sub) if learning is not None else None
+            if profile is not None and learning is not None:
+                fresh = [p for p in new.after(created) if p.id not in already]
+                hits = profile_hits(profile, fresh, result, learning.vectors, threshold)
+            elif result is not None:
+                hits = _topic_hits(sub, result, new.times, already, threshold)
+            else:
+                continue
+            reason = topic_reason(sub, profile)
         if hits:
-            grouped.setdefault(destination_of(sub), []).append((sub, hits))
+            grouped.setdefault(destination_of(sub), []).append((sub, hits, reason))
     matches: list[Match] = []
     for destination, entries in grouped.items():
-        shown = _round_robin([hits for _, hits in entries], per_message)
+        shown = _round_robin([hits for _, hits, _ in entries], per_message)
         shown_ids = {h.paper.id for hits in shown for h in hits}
         topics = tuple(
             TopicMatch(
@@ -263,8 +285,9 @@ def match_subscriptions(
                 hits=tuple(picked),
                 # Delivered: what is shown under any topic of this message and matched this one.
                 paper_ids=tuple(h.paper.id for h in hits if h.paper.id in shown_ids),
+                reason=reason,
             )
-            for (sub, hits), picked in zip(entries, shown)
+            for (sub, hits, reason), picked in zip(entries, shown)
             if any(h.paper.id in shown_ids for h in hits)
         )
         if topics:

@@ -13,6 +13,7 @@ import discord
 from bot.core.errors import failure_text
 from bot.core.replies import Reply
 from bot.discord_app import embeds
+from bot.discord_app.export_files import attachments
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class Responder:
         """Send a rendered reply: the first message (with the view), then any continuations."""
         ephemeral = reply.ephemeral if ephemeral is None else ephemeral
         messages = embeds.render(reply, page)
-        first = _message_kwargs(messages[0], view)
+        first = _message_kwargs(messages[0], view) | attachments(reply)  # an export's .bib and .ris files
         response = self.interaction.response
         if not response.is_done():
             await response.send_message(**first, ephemeral=ephemeral)
@@ -97,7 +98,7 @@ async def report_failure(interaction: discord.Interaction, error: BaseException,
 async def reply_to(message: discord.Message, reply: Reply, view: discord.ui.View | None = None) -> discord.Message:
     """Reply to a message with a rendered reply (a reply cannot be ephemeral)."""
     rendered = embeds.render(reply)
-    sent = await message.reply(**_message_kwargs(rendered[0], view), mention_author=False)
+    sent = await message.reply(**_message_kwargs(rendered[0], view), **attachments(reply), mention_author=False)
     for extra in rendered[1:]:
         await message.channel.send(**_message_kwargs(extra, None))
     return sent

@@ -2,7 +2,9 @@
 
 `deliver` takes the output of `bot.core.subscriptions.match_subscriptions` and posts, for each
 destination (a server channel or a subscriber's DMs), one message: a header naming each
-topic and the numbers of its papers, then up to 10 paper cards. Nothing pings anyone.
+topic (or followed author) and the numbers of its papers, then up to 10 paper cards, each
+saying why it came, and under them a 👍/👎 pair per card (bot/discord_app/vote_buttons.py)
+that teaches the topics what their readers like. Nothing pings anyone.
 
 Failure policy, so that a success is never resent and a failure is retried next run:
 - deliveries are recorded in the state store only after Discord accepted the message;
@@ -24,12 +26,16 @@ from typing import Sequence
 import discord
 
 from bot.core import card_text
+from bot.core.author_papers import authors_of
 from bot.core.handlers import card_from_hit
+from bot.core.learning import Learning
 from bot.core.live_index import LiveIndex
+from bot.core.paper_vectors import paper_vectors
 from bot.core.replies import Card
-from bot.core.subscriptions import DM, Match, match_subscriptions
+from bot.core.subscriptions import DM, MAX_PAPERS_PER_MESSAGE, Match, match_subscriptions, why_sent
 from bot.discord_app import embeds
-from bot.state.subscriptions import Subscriptions
+from bot.discord_app.vote_buttons import feedback_view
+from bot.state.subscriptions import AUTHOR, Subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +55,7 @@ class DeliveryReport:
 
 
 def numbered_cards(match: Match) -> tuple[list[Card], dict[str, int]]:
-    """Return the cards of a match numbered 1..n in topic order, and each paper's number."""
+    """Return the cards of a match numbered 1..n in topic order, each saying why it came, and each paper's number."""
     shown: list[Card] = []
     numbers: dict[str, int] = {}
     for topic in match.topics:
@@ -57,7 +63,7 @@ def numbered_cards(match: Match) -> tuple[list[Card], dict[str, int]]:
             if hit.paper.id in numbers:
                 continue
             numbers[hit.paper.id] = len(shown) + 1
-            shown.append(dataclasses.replace(card_from_hit(hit), rank=len(shown) + 1))
+            shown.append(dataclasses.replace(card_from_hit(hit), rank=len(shown) + 1, reason=why_sent(topic, hit)))
     return shown, numbers
 
 
@@ -73,9 +79,12 @@ def header_text(match: Match, numbers: dict[str, int]) -> str:
             continue
         label = "paper" if len(nums) == 1 else "papers"
         shown_topic = embeds.fit(" ".join(topic.subscription.topic.split()), TOPIC_SHOWN_CHARS)
-        lines.append(f"\u2022 \u201c{shown_topic}\u201d \u2014 {label} {', '.join(str(n) for n in nums)}")
+        by = "by " if topic.subscription.kind == AUTHOR else ""
+        lines.append(f"\u2022 {by}\u201c{shown_topic}\u201d \u2014 {label} {', '.join(str(n) for n in nums)}")
     if match.destination.kind == DM:
-        lines.append("*Stop with /unsubscribe; see all with /subscriptions.*")
+        lines.append("*\N{THUMBS UP SIGN}/\N{THUMBS DOWN SIGN} teach your topics what you like. Stop with /unsubscribe; see all with /subscriptions.*")
+    else:
+        lines.append("*\N{THUMBS UP SIGN}/\N{THUMBS DOWN SIGN} teach this channel's topics what its readers like.*")
     return card_text.cut("\n".join(lines), embeds.CONTENT_LIMIT)
 
 
@@ -119,6 +128,7 @@ async def deliver(client: discord.Client, store: Subscriptions, matches: Sequenc
             await target.send(
                 content=header_text(match, numbers),
                 embeds=embeds.result_embeds(tuple(shown)),
+                view=feedback_view([card.paper.id for card in shown]),
                 allowed_mentions=discord.AllowedMentions.none(),
             )
         except discord.Forbidden as exc:
@@ -162,10 +172,19 @@ async def deliver(client: discord.Client, store: Subscriptions, matches: Sequenc
     return DeliveryReport(messages=messages, papers=papers, paused=paused, failures=failures)
 
 
+def match_served(store: Subscriptions, retriever, *, per_message: int = MAX_PAPERS_PER_MESSAGE) -> list[Match]:
+    """Match every subscription against the papers a retriever serves, learning from votes where it has vectors."""
+    vectors = paper_vectors(retriever)
+    return match_subscriptions(
+        retriever.search, store.list(), retriever.papers, store.delivered, per_message=per_message,
+        learning=Learning(store.votes.tally, vectors) if vectors is not None else None,
+        # The served index's author index, built once per index and shared with /author.
+        by_author=lambda name: authors_of(retriever).papers_by(name)[1],
+    )
+
+
 async def deliver_new_papers(client: discord.Client, store: Subscriptions, index: LiveIndex, now: datetime) -> DeliveryReport:
     """Match every subscription against the corpus being served, then send what matched."""
-    retriever = index.current
-    subscriptions = await asyncio.to_thread(store.list)
-    # Matching encodes each topic: keep it off the event loop.
-    matches = await asyncio.to_thread(match_subscriptions, retriever.search, subscriptions, retriever.papers, store.delivered)
+    # Matching encodes each topic and reads the state: keep it off the event loop.
+    matches = await asyncio.to_thread(match_served, store, index.current)
     return await deliver(client, store, matches, now)

@@ -9,7 +9,7 @@ minutes), then mark it "sent". A "pending" entry found later means we crashed be
 the steps: the channel's recent history is searched for our post of that day before
 anything is sent again. What remains: a crash after Discord accepted the message, a
 restart after the nonce window, and the post no longer among the channel's last
-`HISTORY_LIMIT` messages (or the history unreadable) would post a second time.
+`own_posts.HISTORY_LIMIT` messages (or the history unreadable) would post a second time.
 """
 
 from __future__ import annotations
@@ -28,13 +28,13 @@ from bot.core.live_index import LiveIndex
 from bot.core.trending import TrendingRanking
 from bot.core.trending_text import footer, header, marker, trending_cards
 from bot.discord_app.embeds import result_embeds
+from bot.discord_app.own_posts import messageable, own_message
 from bot.state.events import EventLog
-from bot.state.ledger import PostLedger, PostRecord
+from bot.state.ledger import PostLedger
 from bot.state.server_settings import MAX_POST_SIZE, GuildSettings
 
 log = logging.getLogger(__name__)
 
-HISTORY_LIMIT = 50
 VOTE_PREFIX = "ps:vote:"
 COUNTED_EMOJI = ("\N{THUMBS UP SIGN}", "\N{FIRE}")
 
@@ -149,14 +149,14 @@ class TrendingPoster:
         record = await asyncio.to_thread(self.ledger.get, guild_id, day)
         if record is not None and record.status in FINAL:
             return "not-due"
-        channel = await self._channel(channel_id)
+        channel = await messageable(self.client, channel_id)
         if channel is None:
             log.warning("guild %s: trending channel %s is gone or hidden; no post for %s", guild_id, channel_id, day)
             await asyncio.to_thread(self._settle, guild_id, day, channel_id, "failed")
             return "failed"
         source = self.index.current
         if record is not None:
-            found = await self._find_own_post(channel, record)
+            found = await own_message(self.client, channel, record.nonce, marker(record.local_date), "post")
             if found is not None:
                 await asyncio.to_thread(self.ledger.mark, guild_id, day, "sent", found.id)
                 log.info("guild %s: found the %s post already sent (message %s) after a restart", guild_id, day, found.id)
@@ -202,26 +202,3 @@ class TrendingPoster:
             self.ledger.record_intent(guild_id, day, channel_id, post_nonce(guild_id, day), (), status=status)
         else:
             self.ledger.mark(guild_id, day, status)
-
-    async def _channel(self, channel_id: int) -> discord.abc.Messageable | None:
-        channel = self.client.get_channel(channel_id)
-        if channel is not None:
-            return channel  # type: ignore[return-value]
-        try:
-            fetched = await self.client.fetch_channel(channel_id)
-        except (discord.NotFound, discord.Forbidden):
-            return None
-        return fetched if isinstance(fetched, discord.abc.Messageable) else None
-
-    async def _find_own_post(self, channel: discord.abc.Messageable, record: PostRecord) -> discord.Message | None:
-        """Return our message of the record's day among the channel's recent messages, if there."""
-        me = self.client.user
-        tag = marker(record.local_date)
-        try:
-            async for message in channel.history(limit=HISTORY_LIMIT):
-                if me is not None and message.author.id == me.id:
-                    if message.nonce == record.nonce or tag in (message.content or ""):
-                        return message
-        except (discord.Forbidden, discord.HTTPException) as exc:
-            log.warning("could not read the history of channel %s to check for an earlier post: %s", record.channel_id, exc)
-        return None

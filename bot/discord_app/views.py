@@ -16,11 +16,13 @@ import re
 import discord
 
 from bot.core.card_text import cut
+from bot.core.export import exportable
 from bot.core.handlers import Handlers
 from bot.core.ratelimit import CLICK
 from bot.core.replies import Reply, Requester
 from bot.core.result_pages import EXPIRED, ResultPages
 from bot.discord_app import embeds
+from bot.discord_app.export_button import ExportButton
 from bot.discord_app.responder import Responder, report_failure
 
 log = logging.getLogger(__name__)
@@ -152,7 +154,7 @@ class SimilarMenu(discord.ui.DynamicItem[discord.ui.Select], template=SIMILAR_ID
             await report_failure(interaction, exc, "results menu similar")
 
 
-RESULT_CONTROLS = (PageButton, DetailsMenu, SimilarMenu)
+RESULT_CONTROLS = (PageButton, DetailsMenu, SimilarMenu, ExportButton)
 
 
 class ResultsView(discord.ui.View):
@@ -168,6 +170,8 @@ class ResultsView(discord.ui.View):
         if list_id is not None and last > 0:
             self.add_item(PageButton(PREVIOUS, list_id, max(page - 1, 0), disabled=page <= 0))
             self.add_item(PageButton(NEXT, list_id, min(page + 1, last), disabled=page >= last))
+        if list_id is not None and exportable(reply):
+            self.add_item(ExportButton(list_id))  # the whole list as .bib and .ris: bot/discord_app/export_button.py
         options = []
         for i, card in enumerate(reply.page(page), start=1):
             number = card.rank if card.rank is not None else i
@@ -186,8 +190,9 @@ class ResultsView(discord.ui.View):
 
 
 async def results_view(pages: ResultPages | None, reply: Reply, owner: Requester) -> ResultsView | None:
-    """Return the controls for a reply's cards (None without cards); a reply of several pages is kept for ◀/▶."""
+    """Return the controls for a reply's cards (None without cards); a list to page through or export is kept."""
     if not reply.cards:
         return None
-    list_id = await pages.keep(owner, reply) if pages is not None and reply.pages > 1 else None
+    keep = reply.pages > 1 or exportable(reply)
+    list_id = await pages.keep(owner, reply) if pages is not None and keep else None
     return ResultsView(reply, list_id=list_id)

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from bot.state.db import Database, now_iso
 
 # Every table with a guild_id column; deliveries hang off subscriptions.
-_GUILD_TABLES = ("guild_settings", "post_ledger", "subscriptions", "events", "votes", "reactions", "conversations")
+_GUILD_TABLES = (
+    "guild_settings", "post_ledger", "subscriptions", "events", "votes", "reactions", "conversations", "answer_threads",
+    "digest_settings", "digest_ledger", "subscription_votes",
+)
 
 
 @dataclass(frozen=True)
@@ -41,16 +44,19 @@ class GuildData:
                 conn.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))
 
     def forget_channel(self, guild_id: int, channel_id: int) -> ForgottenChannel:
-        """Drop a deleted channel's subscriptions and mention permission, and turn trending off if it posted there."""
+        """Drop a deleted channel's subscriptions, answer threads and mention permission; stop trending posted there."""
         with self.db.write() as conn:
-            conn.execute(
-                "DELETE FROM deliveries WHERE subscription_id IN "
-                "(SELECT id FROM subscriptions WHERE guild_id = ? AND channel_id = ?)",
-                (guild_id, channel_id),
-            )
+            for hanging in ("deliveries", "subscription_votes"):
+                conn.execute(
+                    f"DELETE FROM {hanging} WHERE subscription_id IN "
+                    "(SELECT id FROM subscriptions WHERE guild_id = ? AND channel_id = ?)",
+                    (guild_id, channel_id),
+                )
             removed = conn.execute(
                 "DELETE FROM subscriptions WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)
             ).rowcount
+            # Discord deletes a channel's threads with it; the answer threads opened there are gone too.
+            conn.execute("DELETE FROM answer_threads WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id))
             now = now_iso()
             off = conn.execute(
                 "UPDATE guild_settings SET enabled = 0, updated_at = ? WHERE guild_id = ? AND channel_id = ? AND enabled = 1",

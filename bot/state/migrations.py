@@ -165,5 +165,64 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX fetch_audit_user_ts ON fetch_audit (user_id, ts)",
         "CREATE INDEX fetch_audit_guild_ts ON fetch_audit (guild_id, ts)",
     ),
+    (
+        # Where a server's answers to mentions go: 'reply' (a Discord reply, the default) or 'thread'
+        # (a thread started from the question, the answer inside: bot/discord_app/threads.py).
+        "ALTER TABLE guild_settings ADD COLUMN answers_in TEXT NOT NULL DEFAULT 'reply' "
+        "CHECK (answers_in IN ('reply', 'thread'))",
+        # Threads the bot opened for an answer, with its latest answer in each (`answer_id`): there, a
+        # mention that is no Discord reply refines that answer. `channel_id` is the parent channel.
+        # Kept as long as a conversation, CONVERSATION_TTL after the last answer (bot/state/threads.py).
+        """CREATE TABLE answer_threads (
+            thread_id INTEGER PRIMARY KEY,
+            guild_id INTEGER NOT NULL,
+            channel_id INTEGER NOT NULL,
+            answer_id INTEGER NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX answer_threads_updated ON answer_threads (updated_at)",
+    ),
+    (
+        # A server's weekly digest (/config digest): `weekday` 0 is Monday, `post_time` local HH:MM;
+        # `channel_id` and `timezone` NULL follow the daily post's (bot/state/digest_settings.py).
+        """CREATE TABLE digest_settings (
+            guild_id INTEGER PRIMARY KEY,
+            weekday INTEGER NOT NULL CHECK (weekday BETWEEN 0 AND 6),
+            post_time TEXT NOT NULL,
+            channel_id INTEGER,
+            timezone TEXT,
+            enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+            updated_at TEXT NOT NULL
+        )""",
+        # One digest per server and ISO week ("2026-W48"), claimed before it is sent; `content` is
+        # the digest's sections as JSON, so a resend after a crash shows the same papers.
+        """CREATE TABLE digest_ledger (
+            guild_id INTEGER NOT NULL,
+            week TEXT NOT NULL,
+            channel_id INTEGER NOT NULL,
+            message_id INTEGER,
+            nonce TEXT NOT NULL,
+            status TEXT NOT NULL,
+            content TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (guild_id, week)
+        )""",
+    ),
+    (
+        # What a subscription follows: 'topic' (a search query, as before) or 'author' (`topic` then
+        # holds the name, matched by corpus/authors.py's rule). Deliveries and /unsubscribe serve both.
+        "ALTER TABLE subscriptions ADD COLUMN kind TEXT NOT NULL DEFAULT 'topic' CHECK (kind IN ('topic', 'author'))",
+        # 👍 (1) / 👎 (-1) of the readers of a subscription's deliveries: one per member and paper, changeable;
+        # a topic's profile learns from them (bot/core/learning.py). Kept as long as the subscription.
+        """CREATE TABLE subscription_votes (
+            subscription_id INTEGER NOT NULL,
+            paper_id TEXT NOT NULL,
+            user_id INTEGER NOT NULL,
+            vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+            guild_id INTEGER,
+            ts TEXT NOT NULL,
+            PRIMARY KEY (subscription_id, paper_id, user_id)
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

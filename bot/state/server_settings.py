@@ -1,4 +1,5 @@
-"""Per-server settings: the daily trending post (where, when, how many cards), /find's default privacy, mention channels."""
+"""Per-server settings: the daily trending post (where, when, how many cards), /find's default privacy, mention channels,
+where mention answers go (a reply or a thread)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,16 @@ DEFAULT_POST_SIZE = 5
 MIN_POST_SIZE = 1
 MAX_POST_SIZE = 10
 
-_COLUMNS = "guild_id, channel_id, post_time, timezone, enabled, updated_at, post_size, private_results, mention_channels"
+# Where a mention's answer goes: a Discord reply (the default), or a thread started from the question.
+# The migration that added `answers_in` repeats these words in its DEFAULT and CHECK.
+ANSWER_REPLY = "reply"
+ANSWER_THREAD = "thread"
+ANSWER_PLACES = (ANSWER_REPLY, ANSWER_THREAD)
+
+_COLUMNS = (
+    "guild_id, channel_id, post_time, timezone, enabled, updated_at, post_size, private_results, mention_channels, "
+    "answers_in"
+)
 
 MentionChannels = tuple[int, ...] | None
 
@@ -25,6 +35,7 @@ class GuildSettings:
     """One server's settings; `enabled` is False after `/config trending off`.
 
     `mention_channels` None answers mentions in every channel; a tuple (maybe empty) only in those.
+    `answers_in` is ANSWER_REPLY or ANSWER_THREAD.
     """
 
     guild_id: int
@@ -36,6 +47,7 @@ class GuildSettings:
     post_size: int = DEFAULT_POST_SIZE
     private_results: bool = False
     mention_channels: MentionChannels = None
+    answers_in: str = ANSWER_REPLY
 
 
 def unset(guild_id: int) -> GuildSettings:
@@ -53,7 +65,7 @@ def _channels_of(text: str | None) -> MentionChannels:
 
 def _settings(row: tuple) -> GuildSettings:
     return GuildSettings(
-        row[0], row[1], row[2], row[3], bool(row[4]), row[5], int(row[6]), bool(row[7]), _channels_of(row[8])
+        row[0], row[1], row[2], row[3], bool(row[4]), row[5], int(row[6]), bool(row[7]), _channels_of(row[8]), row[9]
     )
 
 
@@ -107,6 +119,10 @@ class ServerSettings:
     def set_private_results(self, guild_id: int, private: bool) -> GuildSettings:
         """Set whether /find answers only the searcher when the command does not say."""
         return self._set(guild_id, "private_results", int(private))
+
+    def set_answers_in(self, guild_id: int, place: str) -> GuildSettings:
+        """Set where answers to mentions go: ANSWER_REPLY or ANSWER_THREAD (the table refuses anything else)."""
+        return self._set(guild_id, "answers_in", place)
 
     def change_mention_channels(
         self, guild_id: int, change: Callable[[MentionChannels], MentionChannels]

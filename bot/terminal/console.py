@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from bot.core.author_papers import author_choices, with_author
 from bot.core.conversation import PER_ANSWER, Place, Talk
 from bot.core.engagement import LoggingEventSink
 from bot.core.errors import failure_text
@@ -17,13 +18,14 @@ from bot.core.replies import HELP, TITLES, Reply, Requester
 from bot.core.title_choices import AmbiguousTitle
 from bot.state import State
 from bot.terminal import text_render
+from bot.terminal.export_files import save_files
 from bot.terminal.line_input import LineInput
 from bot.terminal.log_lines import one_line_logs
 from retrieval.filters import SearchFilters
 
 PROMPT = "paperscout> "
 # The console's commands, in the order /help lists them and Tab offers them.
-COMMANDS = ("/find", "/more", "/paper", "/similar", "/new", "/help", "/quit", "/exit")
+COMMANDS = ("/find", "/more", "/paper", "/similar", "/author", "/new", "/help", "/quit", "/exit")
 # Commands that name a paper by title, so Tab completes titles after them.
 TITLED = ("/paper", "/similar")
 # Commands /help on Discord lists that need a server or a Discord account, so the console cannot run them.
@@ -39,6 +41,8 @@ HELP_TEXT = f"""PaperScout console: machine-learning papers from the corpus, by 
   /paper TITLE    one paper in full, by title, arXiv id or link; part of a title lists the
                   titles that match it, numbered: /paper 2 opens the second
   /similar TITLE  the papers nearest to one you know (part of a title lists titles, likewise)
+  /author NAME    one author's papers, newest first (/find author:"Marco Cuturi" sinkhorn filters
+                  by author; then "only by NAME" or "more by the first author" refine in words)
   /new            start a new conversation
   /help           this message
   /quit           leave (also /exit)
@@ -46,7 +50,8 @@ HELP_TEXT = f"""PaperScout console: machine-learning papers from the corpus, by 
 Or just type a question, e.g. "is there work on faster Sinkhorn?", and I quote the sentences that
 answer it from the top {PER_ANSWER} papers. Then refine that answer, or /find's results, in words:
 "only with code", "since 2024", "not about graphs", "the second one", "similar to the first",
-"more", "bibtex 2", "what about optimal transport?". A pasted arXiv id or link shows that paper.
+"more", "bibtex 2", "what about optimal transport?", "export" (writes the results as a .bib and a
+.ris file into the current directory). A pasted arXiv id or link shows that paper.
 {", ".join(DISCORD_ONLY)} work on Discord only."""
 KEYS = "Keys: Ctrl-C clears the line or stops a search, Ctrl-D leaves."
 EDITING_KEYS = "Up and Down recall earlier lines, Tab completes commands and titles."
@@ -73,6 +78,8 @@ class ConsoleSession:
     line_editing: bool = False
     # The titles last offered for a title that named no paper, so "/paper 2" can pick one.
     choices: Reply | None = None
+    # Where "export" writes its .bib and .ris files; None: the current directory.
+    export_dir: Path | None = None
 
     @property
     def place(self) -> Place:
@@ -101,6 +108,8 @@ class ConsoleSession:
                 await self._find(rest)
             elif command in TITLED:
                 await self._titled(command, rest)
+            elif command == "/author":
+                await self._find("", SearchFilters(author=rest)) if rest else self.say("Give a name: /author NAME.")
             elif command == "/more":
                 if self.last is None or self.page + 1 >= self.last.pages:
                     self.say("No more results.")
@@ -114,19 +123,23 @@ class ConsoleSession:
             elif command.startswith("/"):
                 self.say(f"Unknown command {command}. Type /help.")
             else:
-                self.show((await self.talk.message(self.place, line.strip())).reply)
+                reply = (await self.talk.message(self.place, line.strip())).reply
+                self.show(reply)
+                for path in save_files(reply, self.export_dir or Path.cwd()):  # "export": its .bib and .ris
+                    self.say(f"Wrote {path}")
         except Exception as exc:
             # The same decision as on Discord: the user's fix, or the apology (the cause goes to the log).
             self.say(failure_text(exc, f"console {command}"))
         return True
 
-    async def _find(self, query: str) -> None:
-        reply = await self.handlers.find(CONSOLE_USER, query)
+    async def _find(self, query: str, filters: SearchFilters | None = None) -> None:
+        query, filters = with_author(query, filters or SearchFilters())  # author:"Name" in the query
+        reply = await self.handlers.find(CONSOLE_USER, query, filters=filters)
         self.show(reply)
         if reply.cards:
             # As on Discord, words typed next ("only with code", "the second one") refine these results.
             ids = [card.paper.id for card in reply.cards]
-            await self.talk.remember(self.place, reply.query or query, SearchFilters(), ids, reply.page_size)
+            await self.talk.remember(self.place, reply.query or query, filters or SearchFilters(), ids, reply.page_size)
 
     async def _titled(self, command: str, title: str) -> None:
         """Run /paper or /similar; a title matching several papers lists them, numbered to pick from."""
@@ -161,6 +174,8 @@ class ConsoleSession:
         command, space, rest = typed.partition(" ")
         if not space:
             return [name for name in COMMANDS if name.startswith(command.lower())] if command.startswith("/") else []
+        if command == "/author":  # names, most papers first, that start as typed
+            return [f"/author {name}" for _, name in await author_choices(self.handlers.index, rest.strip())]
         if command not in TITLED:
             return []
         # Only titles that start with what was typed: the line is replaced by the completion.

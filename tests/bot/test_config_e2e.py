@@ -45,7 +45,7 @@ async def test_config_is_registered_guild_only_for_manage_server(fake: FakeDisco
     assert int(config["default_member_permissions"]) == MANAGE_GUILD
     assert config.get("dm_permission") is False or config.get("contexts") == [0]
     subs = {o["name"]: o for o in config["options"]}
-    assert set(subs) == {"trending", "mentions", "results", "show"}
+    assert set(subs) == {"trending", "mentions", "results", "answers", "digest", "show"}
     assert {o["name"] for o in subs["trending"]["options"]} == {"set", "off", "size"}
     assert {o["name"] for o in subs["mentions"]["options"]} == {"allow", "disallow", "everywhere"}
     [cards] = next(o for o in subs["trending"]["options"] if o["name"] == "size")["options"]
@@ -227,5 +227,7 @@ async def test_show_lists_every_setting_with_its_default(fake: FakeDiscord, stor
         "Papers in the daily post: **5** (`/config trending size`, 1-10).",
         "Mentions: answered in **every channel** (`/config mentions allow` limits them to channels you pick).",
         "/find results: **public** by default (`private:True` on /find shows them only to the searcher).",
+        "Answers to questions: **replies** (`/config answers thread` opens a thread for each question instead).",
+        "Weekly digest: **off** (`/config digest weekly day:Monday time:09:00` sends the week's top papers every Monday).",
     ]
     assert fake.guild is not None and store.servers.get(fake.guild.id) is None  # showing writes nothing

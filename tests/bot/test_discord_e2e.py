@@ -30,7 +30,7 @@ async def test_login_intents_and_global_sync_once(fake: FakeDiscord, handlers: H
     async with running_bot(fake, handlers, tmp_path) as run:
         assert run.client.sync_outcome == "global"
         commands = {c["name"]: c for c in fake.commands[None]}
-        assert set(commands) == {"find", "paper", "similar", "help", "Find similar papers"}
+        assert set(commands) == {"find", "paper", "similar", "author", "help", "Find similar papers"}
         find = {o["name"]: o for o in commands["find"]["options"]}
         assert (find["count"]["min_value"], find["count"]["max_value"]) == (1, 10)
         assert find["query"]["required"] and not find["private"].get("required", False)
@@ -59,7 +59,7 @@ async def test_dev_guild_sync_at_every_start(fake: FakeDiscord, handlers: Handle
         async with running_bot(fake, handlers, tmp_path, dev_guild_id=fake.guild.id) as run:
             assert run.client.sync_outcome == "guild"
     assert [scope for scope, _ in fake.command_puts] == [fake.guild.id, fake.guild.id]
-    assert {c["name"] for c in fake.commands[fake.guild.id]} == {"find", "paper", "similar", "help", "Find similar papers"}
+    assert {c["name"] for c in fake.commands[fake.guild.id]} == {"find", "paper", "similar", "author", "help", "Find similar papers"}
     assert not (DataDir(tmp_path).command_hash).exists()
 
 

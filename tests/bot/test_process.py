@@ -191,8 +191,8 @@ async def answer_a_find(fake: FakeDiscord, proc: asyncio.subprocess.Process) -> 
     commands = await fake.wait_for_commands(None, timeout=240)  # loading the model takes a while
     assert proc.returncode is None
     assert {c["name"] for c in commands} == {
-        "find", "paper", "similar", "help", "config", "trending", "subscribe", "subscriptions", "unsubscribe",
-        "Find similar papers",
+        "find", "paper", "similar", "author", "help", "config", "trending", "subscribe", "subscriptions", "unsubscribe",
+        "subscription", "follow", "unfollow", "Find similar papers",
     }
     await fake.wait_ready(timeout=60)
     inter = await fake.send_interaction_command("find", {"query": "implicit differentiation"})

@@ -14,6 +14,7 @@ from .state import (
     FakeRole,
     FakeUser,
 )
+from .thread_payloads import FakeThread, thread_payload
 
 # discord.py reads this from every interaction; 25 MiB is Discord's default upload limit.
 ATTACHMENT_SIZE_LIMIT = 25 * 1024 * 1024
@@ -93,7 +94,9 @@ def role_payload(role: FakeRole) -> dict[str, Any]:
 
 
 def channel_payload(channel: FakeChannel) -> dict[str, Any]:
-    """Build a channel object (guild channel or DM)."""
+    """Build a channel object (guild channel, thread or DM)."""
+    if isinstance(channel, FakeThread):
+        return thread_payload(channel)
     last = str(channel.last_message_id) if channel.last_message_id else None
     if channel.type == CHANNEL_DM:
         return {

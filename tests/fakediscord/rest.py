@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from .attachment_uploads import ATTACHMENT_ROUTE
 from .limits import FormErrors
 from .payloads import application_payload, channel_payload, client_user_payload, user_payload
 from .rest_commands import CommandRoutes
@@ -15,6 +16,7 @@ from .rest_guilds import GuildRoutes
 from .rest_interactions import InteractionRoutes
 from .rest_messages import MessageRoutes
 from .rest_routing import JSON_CONTENT_TYPE, ApiError, Call, Router, json_response, no_content
+from .rest_threads import ThreadRoutes
 from .state import RecordedRequest, Rejection
 
 if TYPE_CHECKING:
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 _API_PREFIX = re.compile(r"^/api/v\d+(?=/)")
 
 
-class RestApi(MessageRoutes, GuildRoutes, CommandRoutes):
+class RestApi(ThreadRoutes, MessageRoutes, GuildRoutes, CommandRoutes):
     """Serves every REST route of the fake."""
 
     def __init__(self, fake: FakeDiscord) -> None:
@@ -49,6 +51,7 @@ class RestApi(MessageRoutes, GuildRoutes, CommandRoutes):
         add("GET", "/channels/{channel_id}/messages/{message_id}", self.get_message)
         add("PATCH", "/channels/{channel_id}/messages/{message_id}", self.edit_message)
         add("DELETE", "/channels/{channel_id}/messages/{message_id}", self.delete_message)
+        add("GET", ATTACHMENT_ROUTE, self.get_attachment, auth=False)  # the CDN: attachment_uploads.py
         add("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", self.add_own_reaction)
         add("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", self.remove_own_reaction)
         add("GET", "/guilds/{guild_id}", self.get_guild)
@@ -61,6 +64,7 @@ class RestApi(MessageRoutes, GuildRoutes, CommandRoutes):
             add("PUT", f"{prefix}/commands", self.put_commands)
             add("POST", f"{prefix}/commands", self.upsert_command)
             add("DELETE", f"{prefix}/commands/{{command_id}}", self.delete_command)
+        self.register_thread_routes(add)
 
     # -------------------------------------------------------------- dispatch
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
+from .attachment_uploads import check_upload_count, keep_uploads, serve_attachment
 from .limits import FormErrors, is_empty_message
 from .payloads import channel_payload
 from .rest_lookups import RestLookups
@@ -15,6 +18,7 @@ from .state import (
     FLAG_SUPPRESS_NOTIFICATIONS,
     READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
+    FakeMessage,
 )
 
 CHANNEL_MESSAGE_FLAGS = FLAG_SUPPRESS_EMBEDS | FLAG_SUPPRESS_NOTIFICATIONS | FLAG_COMPONENTS_V2
@@ -22,6 +26,19 @@ CHANNEL_MESSAGE_FLAGS = FLAG_SUPPRESS_EMBEDS | FLAG_SUPPRESS_NOTIFICATIONS | FLA
 
 class MessageRoutes(RestLookups):
     """GET/POST/PATCH/DELETE under /channels/{id}; RestApi registers them."""
+
+    def message_fields(
+        self, call: Call, *, prefix: tuple[str, ...] = (), existing: FakeMessage | None = None
+    ) -> dict[str, Any]:
+        """Validate a create/edit body (channels and interactions alike), keeping uploaded files' bytes."""
+        check_upload_count(call.files)
+        fields = super().message_fields(call, prefix=prefix, existing=existing)
+        keep_uploads(self.fake, fields, call.files)  # tests/fakediscord/attachment_uploads.py
+        return fields
+
+    async def get_attachment(self, call: Call) -> web.Response:
+        """GET an attachment's CDN URL (outside /api, no token): the bytes uploaded."""
+        return serve_attachment(self.fake, call)
 
     async def get_channel(self, call: Call) -> web.Response:
         """GET /channels/{id}."""

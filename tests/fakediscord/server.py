@@ -20,13 +20,14 @@ from .state import (
     FakeUser,
     Rejection,
 )
+from .thread_world import ThreadWorld
 from .waiting import Notifier
 
 T = TypeVar("T")
 API_VERSION = 10
 
 
-class FakeDiscord(InjectionMixin):
+class FakeDiscord(ThreadWorld, InjectionMixin):
     """A fake Discord on 127.0.0.1: REST under /api/v10, the gateway at ws://host:port/."""
 
     def __init__(
@@ -135,8 +136,10 @@ class FakeDiscord(InjectionMixin):
         return data
 
     def guild_create_payloads(self) -> list[dict[str, Any]]:
-        """Build GUILD_CREATE for every guild the bot is in."""
-        return [guild_create_payload(g) for g in self.guilds.values()]
+        """Build GUILD_CREATE for every guild the bot is in (with its active threads)."""
+        return [
+            {**guild_create_payload(g), "threads": self.active_thread_payloads(g.id)} for g in self.guilds.values()
+        ]
 
     # ------------------------------------------------------- guild changes
 
@@ -175,6 +178,8 @@ class FakeDiscord(InjectionMixin):
     async def delete_channel(self, channel_id: int) -> None:
         """Delete a guild channel (as an admin would): CHANNEL_DELETE."""
         channel = self.channels.pop(channel_id)
+        for thread_id in [t.id for t in self.threads.values() if t.parent_id == channel_id]:
+            del self.channels[thread_id]  # Discord deletes a channel's threads with it
         guild = self.guilds.get(channel.guild_id) if channel.guild_id is not None else None
         if guild is not None:
             guild.channels.pop(channel_id, None)

@@ -6,5 +6,6 @@ raise into the user's message or the apology.
 
 EXTENSIONS = tuple(
     f"bot.discord_app.cogs.{name}"
-    for name in ("search", "papers", "help", "mention", "message_search", "config", "trending", "subscriptions")
+    for name in ("search", "papers", "authors", "help", "mention", "message_search", "config", "trending", "subscriptions",
+                 "follow")
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import discord
 from discord import app_commands
@@ -14,10 +14,13 @@ from bot.core.errors import UserFacingError
 from bot.core.server_prefs import allowing, disallowing, everywhere, parse_post_size
 from bot.core.time_settings import parse_post_time, parse_timezone, suggest_zones
 from bot.discord_app.autocomplete import never_fails
+from bot.discord_app.digest_config import digest_commands
 from bot.discord_app.permissions import require_postable
 from bot.discord_app.responder import Responder
 from bot.state.guilds import GuildData
 from bot.state.server_settings import (
+    ANSWER_REPLY,
+    ANSWER_THREAD,
     MAX_POST_SIZE,
     MIN_POST_SIZE,
     GuildSettings,
@@ -78,10 +81,30 @@ def results_line(settings: GuildSettings) -> str:
     return "/find results: **public** by default (`private:True` on /find shows them only to the searcher)."
 
 
+def answers_line(settings: GuildSettings) -> str:
+    """Return where answers to mentions go."""
+    if settings.answers_in == ANSWER_THREAD:
+        return (
+            "Answers to questions: **in a thread** started from each question "
+            "(`/config answers reply` answers with replies again)."
+        )
+    return "Answers to questions: **replies** (`/config answers thread` opens a thread for each question instead)."
+
+
+# Said when threads are chosen: what the bot needs, and what happens without it.
+THREAD_NEEDS = (
+    "I need **Create Public Threads** and **Send Messages in Threads** in the channels where I answer; "
+    "where I lack them I reply instead and say why. Follow-ups in a thread need no reply, only a mention of me."
+)
+
+
 def describe(settings: GuildSettings | None, guild_id: int = 0) -> str:
     """Return a server's settings as the text /config show replies with, one line per setting."""
     current = settings if settings is not None else unset(guild_id)
-    lines = (_trending_line(current), size_line(current), mentions_line(current), results_line(current))
+    lines = (
+        _trending_line(current), size_line(current), mentions_line(current), results_line(current),
+        answers_line(current),
+    )
     return "\n".join(lines)
 
 
@@ -98,11 +121,17 @@ class ConfigCog(commands.Cog):
     mentions = app_commands.Group(
         name="mentions", description="The channels where I answer when mentioned.", parent=config
     )
+    answers = app_commands.Group(name="answers", description="Where my answers to questions go.", parent=config)
 
-    def __init__(self, servers: ServerSettings, guilds: GuildData, bot: commands.Bot | None = None) -> None:
+    def __init__(
+        self, servers: ServerSettings, guilds: GuildData, bot: commands.Bot | None = None,
+        more_lines: Sequence[Callable[[int], str]] = (),
+    ) -> None:
         self.servers = servers
         self.guilds = guilds
         self.bot = bot
+        # Lines of settings kept outside guild_settings (the weekly digest), read in a thread for /config show.
+        self.more_lines = tuple(more_lines)
 
     @staticmethod
     def _require_manager(interaction: discord.Interaction) -> int:
@@ -215,12 +244,30 @@ class ConfigCog(commands.Cog):
             log.info("guild %s set its mention channels to %s", guild_id, saved.mention_channels)
         await Responder(interaction).send_text(f"{'Saved.' if changed else same} {mentions_line(saved)}")
 
+    @answers.command(name="thread")
+    async def answers_thread(self, interaction: discord.Interaction) -> None:
+        """Answer each question in a thread started from it."""
+        await self._set_answers(interaction, ANSWER_THREAD)
+
+    @answers.command(name="reply")
+    async def answers_reply(self, interaction: discord.Interaction) -> None:
+        """Answer questions with a reply in the channel (the default)."""
+        await self._set_answers(interaction, ANSWER_REPLY)
+
+    async def _set_answers(self, interaction: discord.Interaction, place: str) -> None:
+        guild_id = self._require_manager(interaction)
+        saved = await asyncio.to_thread(self.servers.set_answers_in, guild_id, place)
+        log.info("guild %s set answers in %s", guild_id, place)
+        extra = f" {THREAD_NEEDS}" if place == ANSWER_THREAD else ""
+        await Responder(interaction).send_text(f"Saved. {answers_line(saved)}{extra}")
+
     @config.command(name="show")
     async def show(self, interaction: discord.Interaction) -> None:
         """Show this server's PaperScout settings."""
         guild_id = self._require_manager(interaction)
         settings = await asyncio.to_thread(self.servers.get, guild_id)
-        await Responder(interaction).send_text(describe(settings, guild_id))
+        more = [await asyncio.to_thread(line, guild_id) for line in self.more_lines]
+        await Responder(interaction).send_text("\n".join([describe(settings, guild_id), *more]))
 
     async def _current(self, guild_id: int) -> GuildSettings:
         """Return the server's settings, the defaults if it never set any."""
@@ -277,4 +324,7 @@ async def setup(bot: PaperScoutBot) -> None:
     if bot.state is None:
         log.info("no state store: /config is not available")
         return
-    await bot.add_cog(ConfigCog(bot.state.servers, bot.state.guilds, bot))
+    digest = digest_commands(bot.state, bot.clock, ConfigCog._require_manager)
+    cog = ConfigCog(bot.state.servers, bot.state.guilds, bot, more_lines=(digest.describe,))
+    cog.config.add_command(digest)  # /config digest ...: a subgroup of its own module
+    await bot.add_cog(cog)

@@ -1,10 +1,11 @@
-"""@-mentions and DMs: answer a question with a quoted sentence and the top 3 cards."""
+"""@-mentions and DMs: answer a question with a quoted sentence and the top 3 cards (in a thread where chosen)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 import discord
@@ -16,9 +17,11 @@ from bot.core.replies import Requester
 from bot.core.result_pages import ResultPages
 from bot.core.server_prefs import answers_mention
 from bot.discord_app.fetch_button import FetchButton, fetch_offer
-from bot.discord_app.responder import reply_to, report_message_failure
+from bot.discord_app.responder import report_message_failure
+from bot.discord_app.threads import ThreadAnswers
 from bot.discord_app.views import results_view
 from bot.state.server_settings import ServerSettings
+from bot.state.threads import AnswerThreads
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PaperScoutBot
@@ -44,6 +47,7 @@ class MentionCog(commands.Cog):
         talk: Talk,
         pages: ResultPages | None = None,
         servers: ServerSettings | None = None,
+        threads: ThreadAnswers | None = None,
     ) -> None:
         self.bot = bot
         self.handlers = handlers
@@ -52,6 +56,8 @@ class MentionCog(commands.Cog):
         self.pages = pages
         # Without a state store every channel is answered, as by default.
         self.servers = servers
+        # Where answers go (a reply, or a thread where the server chose threads).
+        self.threads = threads or ThreadAnswers(None, None, lambda: datetime.now(timezone.utc))
 
     def _addressed(self, message: discord.Message) -> bool:
         me = self.bot.user
@@ -107,8 +113,9 @@ class MentionCog(commands.Cog):
             return
         guild_id = message.guild.id if message.guild else None
         who = Requester(user_id=message.author.id, guild_id=guild_id)
-        where = Place(message.author.id, guild_id, message.channel.id, reply_to=self._answer_replied_to(message))
         question = question_of(message.content)
+        placement = await self.threads.place(message, question, self._answer_replied_to(message))
+        where = Place(message.author.id, guild_id, placement.channel_id, reply_to=placement.reply_to)
         try:
             if question:
                 answer = await self.talk.message(where, question)
@@ -120,17 +127,24 @@ class MentionCog(commands.Cog):
                 # The button for members who may grow the corpus; for the rest, a line saying who can.
                 reply, offered = fetch_offer(self.bot, message, reply)
                 view = offered if offered is not None else view
-            sent = await reply_to(message, reply, view)
+            sent = await self.threads.deliver(message, question, placement, reply, view)
         except Exception as exc:
             # A listener has no error hook that knows the message; the decision is still bot.core.errors'.
             await report_message_failure(message, exc, "mention")
             return
         if state_id is not None:
             await self.talk.attach(sent.id, state_id)
+            await self.threads.answered(placement, sent)  # tied first: a follow-up that finds it finds its state
+
+    @commands.Cog.listener()
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        """Forget a deleted thread the bot may have opened."""
+        await self.threads.forget(payload.thread_id)
 
 
 async def setup(bot: PaperScoutBot) -> None:
     """Add the cog with the bot's handlers."""
     bot.add_dynamic_items(FetchButton)
     servers = bot.state.servers if bot.state is not None else None
-    await bot.add_cog(MentionCog(bot, bot.handlers, bot.talk, bot.result_pages, servers))
+    threads = ThreadAnswers(servers, AnswerThreads(bot.state.db) if bot.state is not None else None, bot.clock)
+    await bot.add_cog(MentionCog(bot, bot.handlers, bot.talk, bot.result_pages, servers, threads))
