@@ -16,6 +16,7 @@ import argparse
 import dataclasses
 import json
 import logging
+import random
 import time
 from pathlib import Path
 
@@ -93,11 +94,45 @@ def probe_serve(data_dir: DataDir, queries: list[str], rounds: int, exact_sample
         result |= _summary(name, samples)
     result["question_over_search_p95_ms"] = round(result["question_p95_ms"] - result["hybrid_p95_ms"], 2)
     result["queries_per_s"] = round(len(times["hybrid"]) / sum(times["hybrid"]), 1)
+    # Before the peak is read: the bot builds the autocomplete index too, on its first keystroke.
+    result |= _autocomplete(retriever, rounds)
     result["peak_rss_mb"] = round(own_peak_rss_mb())
     sample = queries[:: max(1, len(queries) // exact_sample)][:exact_sample]
     result |= _pool_agreement(retriever, sample)
     result |= _dense_recall(retriever, encoder, sample)
     return result
+
+
+AUTOCOMPLETE_TYPED = 200
+AUTOCOMPLETE_SEED = 23
+AUTOCOMPLETE_LIMIT = 25  # Discord's most choices, what the bot asks for
+
+
+def typed_titles(titles: list[str], count: int = AUTOCOMPLETE_TYPED, seed: int = AUTOCOMPLETE_SEED) -> list[str]:
+    """Return what autocomplete is asked, drawn by `seed` from `titles`: 70% prefixes of 1 to 12 characters,
+    20% fragments of 3 to 10 characters from inside a title (often cutting words), 10% two of a title's words."""
+    rng = random.Random(seed)
+    typed = []
+    for _ in range(count):
+        title, roll = rng.choice(titles), rng.random()
+        if roll < 0.2:
+            at = rng.randrange(max(1, len(title) - 3))
+            typed.append(title[at:at + rng.randint(3, 10)])
+        elif roll < 0.3:
+            words = title.split()
+            typed.append(" ".join(rng.sample(words, min(2, len(words)))))
+        else:
+            typed.append(title[: rng.randint(1, 12)])
+    return typed
+
+
+def _autocomplete(retriever, rounds: int) -> dict:
+    """Time title autocomplete over the typed strings, after building its index (what the first keystroke does)."""
+    typed = typed_titles([p.title for p in retriever.papers])
+    size = retriever.title_index_size()
+    samples = [timed(lambda: retriever.complete_titles(text, AUTOCOMPLETE_LIMIT)) for _ in range(rounds) for text in typed]
+    return {**_summary("autocomplete", samples), "title_index_build_s": size.build_s,
+            "title_index_mb": round(size.bytes / 2**20, 1)}
 
 
 def _pool_agreement(retriever, queries: list[str]) -> dict:

@@ -84,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queries", type=Path, help="queries, JSONL with \"query\" or one per line (default: bench/queries.jsonl)")
     p.add_argument("--windows", choices=["auto", "on", "off"], default="auto",
                    help="embed sentence windows (auto: on unless --embeddings supplies whole-text vectors only)")
+    p.add_argument("--synthetic", type=int, metavar="N",
+                   help="expand the real corpus (--corpus/--embeddings, default ../shared/bench-data) to N papers by "
+                        "seeded copies and measure that: speed and memory, not quality; windows off")
+    p.add_argument("--seed", type=int, default=0, help="with --synthetic: the copies' seed (default 0)")
     p.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"), help="the markdown file to update")
     p.add_argument("--no-write", action="store_true", help="print the table without writing it (allowed from a dirty tree)")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")

@@ -12,7 +12,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     """Build an index of the corpus in a scratch directory, measure it, print and record the table."""
     from bench.corpus_file import BenchInputError
     from bench.provenance import checkout_state
-    from bench.report import markdown, write_section
+    from bench.report import markdown, section_key, write_section
     from bench.scale import dump, machine, run_benchmark
 
     # Checked before the run, which can take half an hour: a table must name the code it measured.
@@ -23,7 +23,12 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     windows = {"on": True, "off": False, "auto": None}[args.windows]
     try:
-        result = run_benchmark(args.corpus, args.embeddings, args.queries, windows)
+        if args.synthetic is not None:
+            from bench.synthetic import run_synthetic
+
+            result = run_synthetic(args.synthetic, args.seed, args.corpus, args.embeddings, args.queries)
+        else:
+            result = run_benchmark(args.corpus, args.embeddings, args.queries, windows)
     except BenchInputError as exc:
         print(f"paperscout bench: {exc}", file=sys.stderr)
         return 2
@@ -35,6 +40,6 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     info = machine()
     section = markdown(result, info)
     if not args.no_write:
-        write_section(args.out, section, result["corpus_size"])
+        write_section(args.out, section, section_key(result))
     print(dump(result | {"machine": info}) if args.json else section)
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from typing import Any, Awaitable, Callable, TypeVar
@@ -31,3 +32,19 @@ def never_fails(callback: C) -> C:
         return choices[:MAX_CHOICES]
 
     return wrapper  # type: ignore[return-value]
+
+
+def warm_up(build: Callable[[], object], what: str) -> asyncio.Future:
+    """Run `build` in a worker thread now, so the first keystrokes need not wait for what it builds.
+
+    A failure is only logged: the first keystroke that needs it builds it again (and reports a
+    real failure then). An index published later (after an ingest) builds on its first use.
+    """
+    future = asyncio.get_running_loop().run_in_executor(None, build)
+
+    def _log_failure(done: asyncio.Future) -> None:
+        if not done.cancelled() and done.exception() is not None:
+            log.warning("could not build the %s ahead of use", what, exc_info=done.exception())
+
+    future.add_done_callback(_log_failure)
+    return future

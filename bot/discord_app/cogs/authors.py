@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import TYPE_CHECKING
 
 import discord
@@ -15,7 +14,7 @@ from bot.core.conversation import Talk
 from bot.core.handlers import DEFAULT_COUNT, MAX_COUNT, Handlers
 from bot.core.result_pages import ResultPages
 from bot.core.title_completion import TitleCompletions
-from bot.discord_app.autocomplete import never_fails
+from bot.discord_app.autocomplete import never_fails, warm_up
 from bot.discord_app.card_lists import answer_privately, send_card_list
 from bot.discord_app.responder import Responder
 from bot.discord_app.views import requester_of
@@ -24,8 +23,6 @@ from corpus.authors import MAX_NAME
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PaperScoutBot
-
-log = logging.getLogger(__name__)
 
 
 class AuthorsCog(commands.Cog):
@@ -51,9 +48,8 @@ class AuthorsCog(commands.Cog):
 
     async def cog_load(self) -> None:
         """Start building the served papers' author index, so the first suggestions need not wait for it."""
-        # Seconds at tens of thousands of papers; a later index (after an ingest) builds on its first use.
-        self._warming = asyncio.get_running_loop().run_in_executor(None, authors_of, self.handlers.index.current)
-        self._warming.add_done_callback(_log_failure)
+        # Seconds at tens of thousands of papers.
+        self._warming = warm_up(lambda: authors_of(self.handlers.index.current), "author index")
 
     @app_commands.command(name="author")
     @app_commands.describe(
@@ -85,12 +81,6 @@ class AuthorsCog(commands.Cog):
         """Suggest known names as the user types, most papers first."""
         pairs = await self.completions.choices(interaction.user.id, current)
         return [app_commands.Choice(name=label, value=value) for label, value in pairs]
-
-
-def _log_failure(done: asyncio.Future) -> None:
-    if not done.cancelled() and done.exception() is not None:
-        # Not an outage: the first author request builds it again (and reports a real failure then).
-        log.warning("could not build the author index ahead of use", exc_info=done.exception())
 
 
 async def setup(bot: PaperScoutBot) -> None:
