@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrieval.prefilter import SHORTLIST
 from retrieval.types import MatchStrength
 
 
@@ -47,6 +48,9 @@ class FusionConfig:
     # cosine). Only they get window vectors, feedback and fusion; at 440 papers that is all of
     # them, at 87k it keeps a query to a few milliseconds past encoding (see BENCHMARKS.md).
     candidates: int = 300
+    # Above prefilter.FROM_PAPERS, the papers whose doc cosine is computed at all: those nearest
+    # the query by the signs of their vectors (see prefilter.py for how the size was chosen).
+    shortlist: int = SHORTLIST
     # Weak-match flag: weak when the match strength's combined score (see MatchStrength) is
     # below the threshold; the rule is fitted on the mechanical weak check (see docs/quality.md, "Quality").
     weak_lexical_weight: float = 0.25

@@ -18,7 +18,7 @@ from retrieval.filters import FilterIndex, SearchFilters
 from retrieval.fusion import FusionConfig, anchor_rerank, standardize, top_rows, top_stats
 from retrieval.lexical import LexicalIndex
 from retrieval.prefilter import FROM_PAPERS as PREFILTER_FROM
-from retrieval.prefilter import ReducedVectors, reduce_vectors
+from retrieval.prefilter import SignCodes
 from retrieval.query import MAX_RESULTS, clamp_count, clean_query, join_notes
 from retrieval.snippets import TermsHeld, best_sentence, matched_words, terms_held
 from retrieval.title_index import TitleIndex, TitleIndexSize
@@ -84,9 +84,11 @@ class HybridRetriever:
         return TitleIndex(self._by_title)
 
     @cached_property
-    def _reduced(self) -> ReducedVectors | None:
-        # Large corpora pick dense candidates in a reduced space (see prefilter.py).
-        return reduce_vectors(self.vectors.doc) if len(self.papers) >= PREFILTER_FROM else None
+    def _codes(self) -> SignCodes | None:
+        # Large corpora shortlist dense candidates by the signs of their vectors (see prefilter.py).
+        if len(self.papers) < PREFILTER_FROM:
+            return None
+        return SignCodes(self.vectors.codes) if self.vectors.codes is not None else SignCodes.of(self.vectors.doc)
 
     # --- look-ups -------------------------------------------------------------------------
 
@@ -158,14 +160,23 @@ class HybridRetriever:
     def nearest(self, qvec: np.ndarray, k: int = 50) -> np.ndarray:
         """Return the rows of the `k` papers whose doc vectors are closest to `qvec`, closest first (dense only).
 
-        In a large corpus the reduced first pass picks `candidates` rows that are then scored exactly.
+        In a large corpus only the sign pass's shortlist is scored (see prefilter.py).
         """
-        if self._reduced is None:
-            rows = top_rows(self.vectors.doc @ qvec, k)
-        else:
-            rows = top_rows(self._reduced.cosines(qvec), self.config.candidates)
+        rows = np.arange(len(self.papers)) if self._codes is None else self._codes.shortlist(qvec, max(self.config.shortlist, k))
         exact = self.vectors.doc[rows] @ qvec
         return rows[np.argsort(-exact, kind="stable")[:k]]
+
+    def _cosines(self, qvec: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+        """Return each paper's doc cosine to `qvec`: all exact in a small corpus; in a large one, exact on
+        the sign pass's shortlist (and on one among `allowed` papers when too few of those made it) and -inf elsewhere."""
+        if self._codes is None:
+            return self.vectors.doc @ qvec
+        rows = self._codes.shortlist(qvec, self.config.shortlist)
+        if allowed is not None and np.count_nonzero(allowed[rows]) < self.config.candidates:
+            rows = np.union1d(rows, self._codes.shortlist(qvec, self.config.shortlist, allowed))
+        cosine = np.full(len(self.papers), -np.inf, dtype=np.float32)
+        cosine[rows] = self.vectors.doc[rows] @ qvec
+        return cosine
 
     def _phrase_scores(self, terms: list[str]) -> np.ndarray | None:
         if self.config.phrase_weight <= 0:
@@ -188,7 +199,7 @@ class HybridRetriever:
         """Return per-paper arrays: bm25, dense (after feedback), plain_dense (before), cosine and fused (reranked).
 
         Only the candidate pool is scored in full: elsewhere fused and dense are -inf (cosine
-        is the doc cosine, approximate in a large corpus). Papers not `allowed` (by a filter) get a fused score of -inf,
+        is the doc cosine, -inf outside a large corpus's shortlist). Papers not `allowed` (by a filter) get a fused score of -inf,
         before feedback and the second stage.
         """
         terms = tokenize(query)
@@ -200,8 +211,8 @@ class HybridRetriever:
         c = self.config
         bm25 = self.bm25.scores(terms)
         phrase = self._phrase_scores(terms)
-        # Exact doc cosines, or approximate ones for a large corpus: either only picks candidates.
-        cosine = self.vectors.doc @ qvec if self._reduced is None else self._reduced.cosines(qvec)
+        # Exact doc cosines, of every paper or of a large corpus's shortlist: either only picks candidates.
+        cosine = self._cosines(qvec, allowed)
         lists = [cosine, bm25] + ([phrase] if phrase is not None else [])
         # The lists' own top (unfiltered) sets their scale, as if the whole corpus were scored;
         # a filter then picks its candidates among the papers it allows.
@@ -218,8 +229,8 @@ class HybridRetriever:
             scale = top_stats(dense[in_pool], c.norm_depth)
             return np.where(ok, lexical + (1 - c.bm25_weight) * standardize(dense, scale, c.norm_floor), -np.inf)
 
-        # The exact doc cosines of the rows are known already unless the reduced pass picked them.
-        plain_dense, best = self._dense(rows, qvec, cosine[rows] if self._reduced is None else None)
+        # The exact doc cosines of the rows are known already unless a shortlist left some out.
+        plain_dense, best = self._dense(rows, qvec, cosine[rows] if self._codes is None else None)
         dense = plain_dense
         fused = fuse(dense)
         if feedback:

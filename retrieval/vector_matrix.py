@@ -17,6 +17,9 @@ class VectorMatrix:
     doc: np.ndarray
     windows: np.ndarray
     window_start: np.ndarray
+    # The doc vectors' sign codes (prefilter.SignCodes.words) when read with them from the cache file,
+    # so a large corpus's first pass is ready without reading every vector; None: made when needed.
+    codes: np.ndarray | None = None
 
     @classmethod
     def from_rows(cls, per_paper: Sequence[np.ndarray]) -> VectorMatrix:

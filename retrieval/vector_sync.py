@@ -26,7 +26,9 @@ import numpy as np
 
 from corpus.paper import Paper
 from corpus.store import write_atomic, write_atomic_with
+from retrieval.npz_mmap import mapped_npz
 from retrieval.npz_strings import array_to_strings, strings_to_array
+from retrieval.prefilter import SignCodes
 from retrieval.vector_matrix import DIM, VectorMatrix
 from retrieval.vectors import ChromaVectors, ReconcileReport, record_ids, vector_digest
 
@@ -62,6 +64,8 @@ def save_cache(path: Path, cached: CachedVectors) -> None:
         "digests": strings_to_array(cached.digests),
         "records": np.array([cached.records], dtype=np.int64),
         "doc": m.doc, "windows": m.windows, "window_start": m.window_start,
+        # 48 bytes a paper, kept so a large corpus's first pass opens without reading every vector.
+        "codes": m.codes if m.codes is not None else SignCodes.of(m.doc).words,
     }
     write_atomic_with(path, lambda handle: np.savez(handle, **arrays))
 
@@ -71,18 +75,20 @@ def load_cache(path: Path, signature: str) -> CachedVectors | None:
     if not path.exists():
         return None
     try:
-        with np.load(path, allow_pickle=False) as data:
-            if bytes(data["signature"]).decode("utf-8") != signature:
-                return None
-            ids = tuple(array_to_strings(data["ids"]))
-            digests = tuple(array_to_strings(data["digests"]))
-            matrix = VectorMatrix(data["doc"], data["windows"], data["window_start"])
-            records = int(data["records"][0])
+        # Mapped, not read: a query touches the rows it scores (see npz_mmap.py).
+        data = mapped_npz(path)
+        if bytes(data["signature"]).decode("utf-8") != signature:
+            return None
+        ids = tuple(array_to_strings(data["ids"]))
+        digests = tuple(array_to_strings(data["digests"]))
+        matrix = VectorMatrix(data["doc"], data["windows"], data["window_start"], data.get("codes"))
+        records = int(data["records"][0])
     except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
         log.warning("%s is unreadable (%s): reading the vectors from the store", path, exc.__class__.__name__)
         return None
     n = len(ids)
-    if len(digests) != n or matrix.doc.shape[0] != n or matrix.window_start.size != n + 1 or int(matrix.window_start[-1]) != matrix.windows.shape[0]:
+    if len(digests) != n or matrix.doc.shape[0] != n or matrix.window_start.size != n + 1 or int(matrix.window_start[-1]) != matrix.windows.shape[0] \
+            or (matrix.codes is not None and matrix.codes.shape != (matrix.doc.shape[1] // 64, n)):
         log.warning("%s is inconsistent: reading the vectors from the store", path)
         return None
     return CachedVectors(signature, ids, digests, matrix, records)
@@ -147,7 +153,10 @@ def _reordered(cached: CachedVectors, papers: Sequence[Paper]) -> VectorMatrix:
     if tuple(p.id for p in papers) == cached.ids:
         return cached.matrix
     row_of = {pid: i for i, pid in enumerate(cached.ids)}
-    return _assemble(papers, np.array([row_of[p.id] for p in papers], dtype=np.int64), cached.matrix, {})
+    rows = np.array([row_of[p.id] for p in papers], dtype=np.int64)
+    matrix = _assemble(papers, rows, cached.matrix, {})
+    codes = cached.matrix.codes
+    return matrix if codes is None else VectorMatrix(matrix.doc, matrix.windows, matrix.window_start, codes[:, rows])
 
 
 def _by_difference(

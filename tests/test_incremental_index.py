@@ -19,7 +19,7 @@ from retrieval.lexical import build_lexical, update_lexical
 from retrieval.postings import Postings, doc_key_counts
 from retrieval.tokenize import tokenize
 from retrieval.vector_lock import vector_lock
-from retrieval.vector_sync import load_cache
+from retrieval.vector_sync import load_cache, sync_vectors
 from retrieval.vectors import ChromaVectors
 from tests.test_retrieval_index import paths
 from tests.test_vector_reconcile import HashEncoder, papers
@@ -188,3 +188,21 @@ def test_a_successor_built_beside_the_served_index_shares_what_did_not_change(tm
     fresh = open_index(papers(12) + papers(3, start=50), paths(tmp_path / "fresh"), HashEncoder()).retriever
     for query in ("Paper 51 topic 51", "topic 3"):
         assert [h.paper.id for h in grown.search(query, 5).hits] == [h.paper.id for h in fresh.search(query, 5).hits]
+
+
+def test_the_cache_carries_the_sign_codes_of_its_rows_in_any_order(tmp_path):
+    from retrieval.prefilter import SignCodes
+
+    encoder = HashEncoder()
+    where = paths(tmp_path)
+    open_index(papers(30), where, encoder)
+    # A start mapped from the cache: the codes come with it, row for row.
+    again = open_index(papers(30), where, encoder).retriever
+    assert again.vectors.codes is not None
+    np.testing.assert_array_equal(again.vectors.codes, SignCodes.of(again.vectors.doc).words)
+    # The same papers in another order: the codes follow their rows.
+    shuffled = list(reversed(papers(30)))
+    with vector_lock(where.vectors_lock), ChromaVectors(where.vectors, encoder) as store:
+        _, matrix = sync_vectors(store, shuffled, where.vector_cache, where.vector_check)
+    np.testing.assert_array_equal(matrix.doc, again.vectors.doc[::-1])
+    np.testing.assert_array_equal(matrix.codes, SignCodes.of(matrix.doc).words)
