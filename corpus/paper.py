@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Listing:
     """One place a paper was listed: a source (page name, feed) and its 1-based rank there."""
 
@@ -14,7 +14,7 @@ class Listing:
     rank: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     """A link shown on a card; `kind` is 'code', 'project', 'arxiv', 'search' or 'paper'."""
 
@@ -23,7 +23,7 @@ class Link:
     label: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Paper:
     """A deduplicated paper.
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
+import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -156,8 +157,8 @@ class SqliteCorpusStore(AuthorQueries):
                 paper_ids,
             ).fetchall()
         out: dict[str, list[Listing]] = {}
-        for paper_id, source, rank in rows:
-            out.setdefault(paper_id, []).append(Listing(source, rank))
+        for paper_id, source, rank in rows:  # a few source names across every listing: one string each
+            out.setdefault(paper_id, []).append(Listing(sys.intern(source), rank))
         return out
 
     def _papers_where(self, conn: sqlite3.Connection, clause: str, params: tuple) -> list[Paper]:
@@ -232,9 +233,9 @@ class SqliteCorpusStore(AuthorQueries):
     def papers(self) -> list[Paper]:
         """Return every paper in insertion order."""
         with self._guard(), self._lock:
-            rows = self._conn.execute(f"SELECT {COLUMNS} FROM papers ORDER BY seq").fetchall()
             listings = self._listings(self._conn, None)
-        return [paper_from_row(r, tuple(listings.get(r[0], ()))) for r in rows]
+            # Row by row, not fetchall: all rows at once beside their papers peaked 60% above what the papers hold.
+            return [paper_from_row(r, tuple(listings.pop(r[0], ()))) for r in self._conn.execute(f"SELECT {COLUMNS} FROM papers ORDER BY seq")]
 
     def get(self, paper_id: str) -> Paper | None:
         """Return the paper with this id, if any."""

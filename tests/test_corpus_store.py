@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from pathlib import Path
@@ -205,7 +206,7 @@ def test_a_damaged_page_inside_a_valid_store_is_a_clear_error_when_read(tmp_path
 
 def test_an_old_corpus_json_is_imported_once_and_kept(tmp_path, shipped):
     legacy = tmp_path / "corpus.json"
-    papers = [json.loads(json.dumps(p.__dict__, default=lambda o: o.__dict__)) for p in shipped.papers()[:5]]
+    papers = [dataclasses.asdict(p) for p in shipped.papers()[:5]]
     legacy.write_text(json.dumps({"format": 1, "papers": papers}), encoding="utf-8")
     before = legacy.read_bytes()
     store = open_corpus(tmp_path / "corpus.sqlite3", legacy_json=legacy)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import numpy as np
@@ -82,7 +83,7 @@ def test_an_empty_data_dir_embeds_no_shipped_paper(tmp_path, encoder, capsys):
 def test_a_changed_shipped_paper_is_still_embedded(tmp_path, shipped, papers, encoder):
     from retrieval.index import open_index
 
-    changed = papers[0].__class__(**{**papers[0].__dict__, "clean_abstract": papers[0].clean_abstract + " A sentence that was never shipped."})
+    changed = dataclasses.replace(papers[0], clean_abstract=papers[0].clean_abstract + " A sentence that was never shipped.")
     corpus = [changed, *papers[1:]]
     counting = CountingEncoder(encoder)
     opened = open_index(corpus, DataDir(tmp_path / "data").prepare().index_paths(), counting)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 
@@ -56,7 +57,7 @@ def test_missing_partial_stale_and_gone_papers_are_each_handled(tmp_path):
     # paper 2's text changes, paper 9 leaves the corpus, paper 10 arrives.
     with vector_lock(where.vectors_lock), ChromaVectors(where.vectors, encoder) as store:
         store._collection.delete(ids=[record_ids(corpus[1].id, 3)[2]])
-    changed = corpus[2].__class__(**{**corpus[2].__dict__, "clean_abstract": corpus[2].clean_abstract + " A new sentence here."})
+    changed = dataclasses.replace(corpus[2], clean_abstract=corpus[2].clean_abstract + " A new sentence here.")
     now = [corpus[0], corpus[1], changed, *corpus[3:9], *papers(1, start=10)]
     encoder.texts = 0
     opened = open_index(now, where, encoder)
