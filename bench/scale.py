@@ -11,7 +11,8 @@ and reported as min / median / max:
 5. our BM25 is timed against `rank_bm25.BM25Okapi` on the same tokens (scores, top 10);
 6. cold start: fresh processes open the index and answer a first query, with the page
    cache warm and with the data files evicted first (bench/startup.py);
-7. serving: a process opens the index as the bot does and times every query;
+7. serving: a process opens the index as the bot does and times every query; with `--bot-minutes`, the bot
+   process itself (`python -m bot` on the loopback Discord) under steady traffic, its memory sampled;
 8. incremental: `paperscout ingest` of the 100 held-out papers in a fresh process, each
    run into its own copy of the index as it was before.
 """
@@ -74,11 +75,12 @@ def _runs(results: list[dict], keys: list[str] | None = None) -> dict:
 
 
 def run_benchmark(corpus: Path | None, embeddings: Path | None, queries_path: Path | None, windows: bool | None = None,
-                  checked_lines: int | None = None) -> dict:
+                  checked_lines: int | None = None, bot_minutes: float = 0) -> dict:
     """Run every step and return the figures (see BENCHMARKS.md for what each means): lists are one value per run.
 
     `checked_lines`: re-encode only papers from the corpus file's first lines to check the supplied vectors
-    (a synthetic corpus's copies have noisy vectors by design; bench/synthetic.py).
+    (a synthetic corpus's copies have noisy vectors by design; bench/synthetic.py). `bot_minutes`: also run the
+    bot process itself on the index under steady traffic for that long (step 7b; 0: not measured).
     """
     from corpus.ingest import open_corpus
     from retrieval.encoder import MiniLMEncoder
@@ -129,9 +131,26 @@ def run_benchmark(corpus: Path | None, embeddings: Path | None, queries_path: Pa
                   for _ in range(RUNS)]
         result["corpus_size"] = served[0]["papers"]
         result |= _runs(served, [k for k in served[0] if k not in ("papers", "queries", "rounds")])
+        if bot_minutes > 0:
+            result |= _bot_memory(data_dir, bot_minutes, windows)
 
         result |= _incremental(data_dir, held, Path(tmp), windows)
     return result
+
+
+def _bot_memory(data_dir: DataDir, minutes: float, windows: bool) -> dict:
+    """Run `python -m bot` over the index on the loopback Discord under steady traffic (bench/bot_memory.py), once."""
+    from bench.bot_memory import measure_bot_memory
+
+    _say(f"the bot process: {minutes:g} min of 5 /find + 1 mention every 2 s on the loopback Discord")
+    bot = measure_bot_memory(data_dir.root, minutes, _say, env={"PAPERSCOUT_EMBED_WINDOWS": str(windows).lower()})
+    # bench/bot_memory.py counts MB of 10^6 bytes; this table's MB are 2^20, as the rest of it.
+    mib = {k: None if bot[k] is None else round(bot[k] * 1e6 / 2**20, 1) for k in ("idle_mb", "after_2min_mb", "max_mb", "end_mb", "hwm_mb")}
+    sent = bot["finds_sent"] + bot["mentions_sent"]
+    # A request answered twice, late, by an apology or not at all: memory figures of a bot that fails are no figures.
+    missed = sent - bot["finds_answered_once"] - bot["mentions_answered_once"] + bot["failed"]
+    return {f"bot_{k}": v for k, v in mib.items()} | {"bot_drift_pct": bot["drift_pct"], "bot_minutes": minutes,
+                                                       "bot_requests": sent, "bot_missed": missed}
 
 
 def _incremental(data_dir: DataDir, held, tmp: Path, windows: bool) -> dict:

@@ -209,7 +209,8 @@ def generate(papers: int, out_dir: Path, seed: int = 0, corpus: Path = REAL_CORP
     return SyntheticCorpus(corpus_out, vectors_out, papers, len(real.lines), len(real.sources), seed, SIGMA)
 
 
-def run_synthetic(papers: int, seed: int, corpus: Path | None, embeddings: Path | None, queries: Path | None) -> dict:
+def run_synthetic(papers: int, seed: int, corpus: Path | None, embeddings: Path | None, queries: Path | None,
+                  bot_minutes: float = 0) -> dict:
     """Generate a synthetic corpus of `papers` papers in a scratch directory and run the benchmark on it, windows off."""
     from bench.scale import run_benchmark
 
@@ -218,7 +219,8 @@ def run_synthetic(papers: int, seed: int, corpus: Path | None, embeddings: Path 
         made = generate(papers, Path(tmp), seed, corpus, embeddings,
                         lambda line: print(f"[bench] {line}", file=sys.stderr, flush=True))
         # Windows off as for the real 87k: supplied vectors cover whole texts only, and the model would take days.
-        result = run_benchmark(made.corpus, made.embeddings, queries, False, checked_lines=made.real_lines)
+        result = run_benchmark(made.corpus, made.embeddings, queries, False, checked_lines=made.real_lines,
+                               bot_minutes=bot_minutes)
     return result | {"corpus": f"{corpus} ({made.real_papers:,} papers) expanded by seeded copies to {papers:,} "
                                f"(seed {seed}, vector noise sigma {made.sigma})",
                      "synthetic": papers, "synthetic_seed": seed, "synthetic_real_papers": made.real_papers}

@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="expand the real corpus (--corpus/--embeddings, default ../shared/bench-data) to N papers by "
                         "seeded copies and measure that: speed and memory, not quality; windows off")
     p.add_argument("--seed", type=int, default=0, help="with --synthetic: the copies' seed (default 0)")
+    p.add_argument("--bot-minutes", type=float, default=10.0, metavar="M",
+                   help="minutes the bot process runs under steady traffic on the loopback Discord (default 10; 0: skip)")
     p.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"), help="the markdown file to update")
     p.add_argument("--no-write", action="store_true", help="print the table without writing it (allowed from a dirty tree)")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")

@@ -26,9 +26,9 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         if args.synthetic is not None:
             from bench.synthetic import run_synthetic
 
-            result = run_synthetic(args.synthetic, args.seed, args.corpus, args.embeddings, args.queries)
+            result = run_synthetic(args.synthetic, args.seed, args.corpus, args.embeddings, args.queries, args.bot_minutes)
         else:
-            result = run_benchmark(args.corpus, args.embeddings, args.queries, windows)
+            result = run_benchmark(args.corpus, args.embeddings, args.queries, windows, bot_minutes=args.bot_minutes)
     except BenchInputError as exc:
         print(f"paperscout bench: {exc}", file=sys.stderr)
         return 2
