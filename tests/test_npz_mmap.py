@@ -28,7 +28,7 @@ def test_mapped_arrays_equal_what_np_load_reads(tmp_path: Path) -> None:
     for name, array in arrays.items():
         assert mapped[name].dtype == array.dtype and mapped[name].shape == array.shape
         assert np.array_equal(mapped[name], array), name
-        assert not mapped[name].flags.writeable
+        assert not mapped[name].flags.writeable and mapped[name].flags.aligned
 
 
 def test_a_file_replaced_after_mapping_leaves_the_mapped_arrays_as_they_were(tmp_path: Path) -> None:
