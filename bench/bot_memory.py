@@ -1,6 +1,6 @@
 """The bot's own memory: the real `python -m bot` process under steady traffic on the loopback Discord.
 
-    python -m bench.bot_memory [--minutes M] [--data DIR]
+    python -m bench.bot_memory [--minutes M] [--data DIR] [--env NAME=VALUE ...]
 
 The project's fake Discord (tests/fakediscord) runs in this process; the bot runs as a separate
 `python -m bot` process pointed at it (DISCORD_API_BASE, DISCORD_GATEWAY_URL, a token), so the
@@ -9,7 +9,8 @@ is built with the shipped corpus (by `paperscout reindex` in a process of its ow
 as it restarts in production: nothing to embed). With `--data DIR` that dir's corpus and index are
 used through symbolic links from a temporary dir, which holds the bot's own state (conversations,
 events, the command hash): the dir collects no benchmark traffic. Set PAPERSCOUT_EMBED_WINDOWS as
-the dir was built, or the bot re-embeds it. The feeds are off (HF_DAILY_ENABLED, ARXIV_ENABLED).
+the dir was built, or the bot re-embeds it. The feeds are off (HF_DAILY_ENABLED, ARXIV_ENABLED), and
+glibc's malloc variables are not passed on (bot/allocator.py); `--env` adds any setting.
 
 Once the bot has synced its commands and is connected, it is left idle for IDLE_S, then gets
 steady traffic for M minutes: every 2 s, 5 /find commands and one mention question
@@ -21,8 +22,9 @@ Figures (MB = 10^6 bytes): idle (the last sample before traffic), after 2 min of
 first sample at or past 120 s), max, end (the last sample), VmHWM (the kernel's peak), and the
 drift: (max - min) / min of the samples from the later of 2 min and a third of the run to the
 end, in percent. "Flat within 10%" means drift <= 10. Every request must be answered exactly
-once, and neither by an apology nor by a rate-limit refusal.
-Prints a table, then one line of JSON last.
+once, and neither by an apology nor by a rate-limit refusal; how long answers took (p50, p95) is
+reported beside, loosely: the fake and the traffic share the machine with the bot.
+Prints a table, then one line of JSON last (with every sample as [t_s, MB]).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from typing import Awaitable, Callable, Iterator, Mapping
 from bench.corpus_file import read_queries
 from bench.measure import percentile_ms
 from bench.mention_load import RATE_LIMITED, as_question, pick_queries
+from bot.allocator import GLIBC_SETTINGS
 from bot.core.errors import APOLOGY
 from tests.fakediscord import FakeDiscord, FakeInteraction, FakeMessage, FakeUser
 from tests.fakediscord.pytest_helpers import running_fake
@@ -173,9 +176,9 @@ class Traffic:
 
 
 def bot_env(data_dir: Path, fake: FakeDiscord, extra: Mapping[str, str]) -> dict[str, str]:
-    """Return the bot's environment: ours minus Discord, data-dir and rate settings, plus the fake and `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "RATE_LIMIT_", "MALLOC_"))
-           and k not in ("PAPERSCOUT_DATA_DIR", "LOG_LEVEL", "CHROMA_HOST", "CHROMA_PORT")}
+    """Return the bot's environment: ours minus Discord, data-dir, rate and glibc malloc settings, plus the fake and `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "RATE_LIMIT_"))
+           and k not in ("PAPERSCOUT_DATA_DIR", "LOG_LEVEL", "CHROMA_HOST", "CHROMA_PORT", *GLIBC_SETTINGS)}
     env |= {
         "DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": fake.api_base, "DISCORD_GATEWAY_URL": fake.gateway_url,
         "PAPERSCOUT_DATA_DIR": str(data_dir), "HF_DAILY_ENABLED": "false", "ARXIV_ENABLED": "false",

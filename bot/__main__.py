@@ -13,6 +13,7 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
+from bot.allocator import ARENAS, bound_allocator, operator_settings, release_free_memory
 from bot.logging_setup import redact, setup_logging
 from bot.settings import Settings, SettingsError, get_settings
 
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from retrieval.hybrid import HybridRetriever
 
 log = logging.getLogger("paperscout")
+
+# How often the bot hands the free pages of glibc's arenas back (bot/allocator.py says what it measured).
+RELEASE_EVERY_S = 30.0
 
 
 def _warm_up(retriever: HybridRetriever) -> None:
@@ -126,6 +130,14 @@ def _open(settings: Settings) -> tuple[State, Services]:
     return state, services
 
 
+async def _release_free_memory_every(seconds: float) -> None:
+    """Hand the allocator's free pages back now (the index build freed much), then every `seconds`."""
+    while True:
+        # In a worker thread: it walks every arena, holding each one's lock in turn.
+        await asyncio.to_thread(release_free_memory)
+        await asyncio.sleep(seconds)
+
+
 async def serve(settings: Settings) -> int:
     """Open the services, connect, and run until SIGTERM/SIGINT or a fatal client error."""
     import discord
@@ -145,6 +157,7 @@ async def serve(settings: Settings) -> int:
         log.error("%s", exc)
         return 1
     log.info("%d papers ready; connecting to Discord", len(services.retriever))
+    releaser = asyncio.create_task(_release_free_memory_every(RELEASE_EVERY_S), name="release-free-memory")
 
     index = LiveIndex(services.retriever)
     # Events are stored from the writer's own thread: the event loop never waits on the disk.
@@ -186,6 +199,7 @@ async def serve(settings: Settings) -> int:
     if bot.fatal_error is not None:
         code = 1
     stop_task.cancel()
+    releaser.cancel()
     await bot.close()
     with contextlib.suppress(Exception, asyncio.CancelledError):
         await client_task
@@ -204,6 +218,11 @@ def run_bot(settings: Settings) -> int:
         return 2
     assert settings.discord_token is not None
     redact(settings.discord_token.get_secret_value())
+    # Before asyncio.run starts any thread: each thread that allocates keeps the arena it made.
+    if bound_allocator():
+        log.info("malloc: at most %d arenas (bot/allocator.py)", ARENAS)
+    elif operator_settings():
+        log.info("malloc: as %s set it", ", ".join(operator_settings()))
     try:
         return asyncio.run(serve(settings))
     except KeyboardInterrupt:

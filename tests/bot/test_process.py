@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.allocator import GLIBC_SETTINGS
 from bot.datadir import DataDir
 from bot.state import State
 from corpus.ingest import open_corpus
@@ -27,8 +28,9 @@ FRESH_ABSTRACT = "We make Sinkhorn iterations for optimal transport cheaper by s
 
 
 def bot_env(**settings: str) -> dict[str, str]:
-    """Return the environment of a bot process: ours minus any real Discord settings, plus `settings`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "PAPERSCOUT_", "RATE_LIMIT_"))}
+    """Return the environment of a bot process: ours minus any real Discord settings and glibc's malloc ones, plus `settings`."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DISCORD_", "PAPERSCOUT_", "RATE_LIMIT_")) and k not in GLIBC_SETTINGS}
     env.update({"HF_HUB_OFFLINE": "1", "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"})
     env.update(settings)
     return env
@@ -126,6 +128,8 @@ async def test_python_m_bot_serves_the_fake_and_stops_on_sigterm(shipped_data_di
     output = log_path.read_text()
     assert code == 0, output
     assert "stopped cleanly" in output
+    # Its allocator was bounded before any thread started (bot/allocator.py).
+    assert "malloc: at most 2 arenas" in output
     assert TOKEN not in output
     assert (data_dir / "discord-commands.sha256").exists()
     # The /finds were stored in the state database, which was closed cleanly, with the day's post.
