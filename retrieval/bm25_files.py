@@ -16,7 +16,7 @@ import numpy as np
 from corpus.store import write_atomic_with
 from retrieval.bm25 import BM25Index, BM25Params, BM25Scorer, PhraseIndex, Vocabulary
 from retrieval.lexical import LexicalIndex
-from retrieval.npz_mmap import mapped_npz
+from retrieval.npz_mmap import mapped_npz, save_aligned_npz
 from retrieval.npz_strings import array_to_strings, strings_to_array
 from retrieval.postings import Postings
 
@@ -48,7 +48,7 @@ def save_lexical(index: LexicalIndex, path: Path, stamp: str) -> None:
         **_arrays("t", index.terms.scorer),
         **_arrays("p", index.phrases.scorer),
     }
-    write_atomic_with(Path(path), lambda handle: np.savez(handle, **arrays))
+    write_atomic_with(Path(path), lambda handle: save_aligned_npz(handle, arrays))
 
 
 def _scorer(data, prefix: str, params: BM25Params) -> BM25Scorer:

@@ -26,7 +26,7 @@ import numpy as np
 
 from corpus.paper import Paper
 from corpus.store import write_atomic, write_atomic_with
-from retrieval.npz_mmap import mapped_npz
+from retrieval.npz_mmap import mapped_npz, save_aligned_npz
 from retrieval.npz_strings import array_to_strings, strings_to_array
 from retrieval.prefilter import SignCodes
 from retrieval.vector_matrix import DIM, VectorMatrix
@@ -67,7 +67,7 @@ def save_cache(path: Path, cached: CachedVectors) -> None:
         # 48 bytes a paper, kept so a large corpus's first pass opens without reading every vector.
         "codes": m.codes if m.codes is not None else SignCodes.of(m.doc).words,
     }
-    write_atomic_with(path, lambda handle: np.savez(handle, **arrays))
+    write_atomic_with(path, lambda handle: save_aligned_npz(handle, arrays))
 
 
 def load_cache(path: Path, signature: str) -> CachedVectors | None:

@@ -206,3 +206,14 @@ def test_the_cache_carries_the_sign_codes_of_its_rows_in_any_order(tmp_path):
         _, matrix = sync_vectors(store, shuffled, where.vector_cache, where.vector_check)
     np.testing.assert_array_equal(matrix.doc, again.vectors.doc[::-1])
     np.testing.assert_array_equal(matrix.codes, SignCodes.of(matrix.doc).words)
+
+
+def test_the_index_files_are_written_aligned_so_every_array_maps_in_place(tmp_path):
+    from retrieval.npz_mmap import mapped_npz
+
+    where = paths(tmp_path)
+    open_index(papers(30), where, HashEncoder())
+    for path in (where.vector_cache, where.bm25):
+        for name, array in mapped_npz(path).items():
+            # A view of the file (nothing read into memory), on a 64-byte boundary for BLAS.
+            assert not array.flags.owndata and array.ctypes.data % 64 == 0, (path.name, name)
