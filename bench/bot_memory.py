@@ -64,7 +64,7 @@ ANSWER_TIMEOUT_S = 120.0
 # Connecting waits for the index to open: seconds on the shipped corpus, a minute or more at 87k.
 START_TIMEOUT_S = 900.0
 # What a given data dir lends the bot (the rest, its state, stays in the temporary dir).
-INDEX_FILES = ("corpus.sqlite3", "corpus.json", "bm25.npz", "vectors", "vectors.npz", "vectors.check.json", "vectors.lock")
+INDEX_FILES = ("corpus.sqlite3", "corpus.json", "bm25.npz", "vectors", "vectors.npz", "vectors.segment.npz", "vectors.check.json", "vectors.lock")
 MB = 1_000_000
 
 

@@ -5,7 +5,8 @@ corpus.sqlite3            the corpus store of record (papers, listings, sources,
 corpus.json               the JSON store of earlier versions: imported once, then kept as a backup
 bm25.npz                  the BM25 indexes of terms and adjacent term pairs, with the paper of each row
 vectors/                  the Chroma collection of paper and window vectors (the store of record)
-vectors.npz               the vectors as last synced, read at start instead of the whole collection
+vectors.npz               the vectors as last written whole, mapped at start instead of reading the whole collection
+vectors.segment.npz       the vectors synced since vectors.npz was written (retrieval/vector_cache.py)
 vectors.check.json        the fingerprint of vectors/ as that sync left it (unchanged: Chroma is not opened)
 vectors.lock              held by the one process using vectors/ at a time
 state.sqlite3             the bot's state: server settings, ledger, events, subscriptions

@@ -55,6 +55,7 @@ def build_index(
     progress: bool = False,
     lock_wait: float | None = None,
     previous: HybridRetriever | None = None,
+    compact: bool = False,
 ) -> tuple[HybridRetriever, ReconcileReport, int]:
     """Reconcile the vectors with the store's papers and return a retriever, its report and revision.
 
@@ -79,7 +80,7 @@ def build_index(
     opened = open_index(
         papers, data_dir.index_paths(), encoder,
         progress=progress, on_indexed=store.record_indexed, on_reconciled=follow, lock_wait=lock_wait,
-        on_lock_wait=_say_waiting if progress else None, previous=previous,
+        on_lock_wait=_say_waiting if progress else None, previous=previous, compact=compact,
     )
     return opened.retriever, opened.report, revision
 
@@ -90,10 +91,12 @@ def open_services(
     progress: bool = False,
     store: CorpusStore | None = None,
     lock_wait: float | None = None,
+    compact: bool = False,
 ) -> Services:
     """Open (building on first use) the corpus and its index in `data_dir`.
 
-    A caller that already holds the corpus store (after an ingest) passes it as `store`.
+    A caller that already holds the corpus store (after an ingest) passes it as `store`;
+    `compact` writes the index files whole (see retrieval/segments.py).
     """
     encoder = encoder or MiniLMEncoder()
     # With `progress`, each slow first-run step is announced: a first start otherwise looks hung for minutes.
@@ -103,7 +106,7 @@ def open_services(
     store = store if store is not None else open_store(data_dir)
     if seeding:
         _say(f"Corpus built: {len(store)} papers.")
-    retriever, report, revision = build_index(data_dir, store, encoder, progress=progress, lock_wait=lock_wait)
+    retriever, report, revision = build_index(data_dir, store, encoder, progress=progress, lock_wait=lock_wait, compact=compact)
     if progress and (seeding or report.embedded):
         _say(f"Ready: {len(retriever)} papers searchable.")
     return Services(data_dir, store, retriever, encoder, report, revision)

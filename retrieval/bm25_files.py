@@ -81,3 +81,14 @@ def load_lexical(path: Path, stamp: str, params: BM25Params) -> LexicalIndex | N
         log.warning("%s is inconsistent: rebuilding the BM25 index", path)
         return None
     return LexicalIndex(BM25Index.from_parts(vocab, terms), PhraseIndex(vocab, phrases), row_ids, row_digests)
+
+
+def stored_rows(path: Path, stamp: str) -> dict[str, str] | None:
+    """Return the text digest of each row stored at `path`, by paper id; None if absent, of another build, or damaged."""
+    try:
+        data = mapped_npz(Path(path))
+        if bytes(data["stamp"]).decode("utf-8") != stamp:
+            return None
+        return dict(zip(array_to_strings(data["row_ids"]), array_to_strings(data["row_digests"])))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError):
+        return None

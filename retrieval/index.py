@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+from corpus.failpoints import crash_point
 from corpus.paper import Paper
 from retrieval.bm25 import BM25Params
-from retrieval.bm25_files import load_lexical, save_lexical, stamp_of
+from retrieval.bm25_files import load_lexical, save_lexical, stamp_of, stored_rows
 from retrieval.encoder import Encoder
 from retrieval.fusion import FusionConfig
 from retrieval.hybrid import HybridRetriever
 from retrieval.lexical import LexicalIndex, update_lexical
+from retrieval.segments import folds
+from retrieval.vector_cache import segment_path
 from retrieval.vector_lock import vector_lock
 from retrieval.vector_sync import sync_vectors
 from retrieval.vectors import ChromaVectors, ReconcileReport, drop_server_collection
@@ -48,20 +51,39 @@ class OpenedIndex:
     report: ReconcileReport
 
 
-def open_lexical(papers: Sequence[Paper], path: Path, title_repeats: int, start: LexicalIndex | None = None) -> LexicalIndex:
-    """Return the BM25 indexes of `papers`: the stored ones brought up to date by difference, stored again if changed.
+def open_lexical(
+    papers: Sequence[Paper], path: Path, title_repeats: int, start: LexicalIndex | None = None, compact: bool = False,
+) -> LexicalIndex:
+    """Return the BM25 indexes of `papers`: the stored ones brought up to date by difference.
 
     Given `start` (the index being served), that is brought up to date instead of the file.
+    The file is written again only when the difference from it passes segments.folds (each open
+    finds a smaller one again, tokenizing only those papers), or when `compact` and it differs.
     """
     params = BM25Params()
     stamp = stamp_of(params, title_repeats)
-    stored = start if start is not None and start.params == params else load_lexical(path, stamp, params)
+    served = start is not None and start.params == params
+    stored = start if served else load_lexical(path, stamp, params)
     update = update_lexical(stored, papers, title_repeats)
-    if stored is None or update.changed:
-        save_lexical(update.index, path, stamp)
     if update.changed:
         log.info("BM25 index: %d papers added, %d dropped", update.added, update.dropped)
-    return update.index
+    if stored is not None and not (update.changed or compact):
+        return update.index
+    index = update.index
+    # How many rows the file lacks or holds stale (None: no usable file).
+    pending = None if stored is None else _pending(index, stored_rows(path, stamp)) if served else update.added + update.dropped
+    if pending is None or (pending and (compact or folds(pending, len(index.row_ids)))):
+        save_lexical(index, path, stamp)
+        crash_point("bm25-written")
+    return index
+
+
+def _pending(index: LexicalIndex, on_disk: dict[str, str] | None) -> int | None:
+    """Return how many rows of `index` the file's rows `on_disk` lack or hold stale, plus rows only the file has."""
+    if on_disk is None:
+        return None
+    current = dict(zip(index.row_ids, index.row_digests))
+    return sum(1 for pid, digest in current.items() if on_disk.get(pid) != digest) + sum(1 for pid in on_disk if pid not in current)
 
 
 def open_index(
@@ -76,6 +98,7 @@ def open_index(
     lock_wait: float | None = None,
     on_lock_wait: Callable[[], None] | None = None,
     previous: HybridRetriever | None = None,
+    compact: bool = False,
 ) -> OpenedIndex:
     """Load or build the indexes of `papers` at `paths`: vectors reconciled, BM25 from its files.
 
@@ -95,13 +118,13 @@ def open_index(
         papers = list(papers() if callable(papers) else papers)
         if previous is not None:
             papers = _shared(papers, previous.papers)
-        lexical = open_lexical(papers, paths.bm25, config.title_repeats, previous.lexical if previous else None)
+        lexical = open_lexical(papers, paths.bm25, config.title_repeats, previous.lexical if previous else None, compact)
         # Rows follow the lexical index (kept papers in their old order, new ones after them).
         by_id = {p.id: p for p in papers}
         papers = [by_id[pid] for pid in lexical.row_ids]
         with ChromaVectors(paths.vectors, encoder, paths.chroma_server, with_windows=paths.with_windows) as store:
             report, matrix = sync_vectors(
-                store, papers, paths.vector_cache, paths.vector_check, progress=progress, on_indexed=on_indexed,
+                store, papers, paths.vector_cache, paths.vector_check, progress=progress, on_indexed=on_indexed, compact=compact,
             )
             if on_reconciled is not None:
                 # Still under the lock: no other process can change the vectors before this hears of them.
@@ -135,8 +158,8 @@ def set_aside_vectors(paths: IndexPaths, lock_wait: float | None = None) -> Path
             paths.vector_check.unlink(missing_ok=True)
             drop_server_collection(paths.chroma_server)
             return None
-        paths.vector_cache.unlink(missing_ok=True)
-        paths.vector_check.unlink(missing_ok=True)
+        for derived in (paths.vector_cache, segment_path(paths.vector_cache), paths.vector_check):
+            derived.unlink(missing_ok=True)
         if not paths.vectors.exists():
             return None
         target = paths.vectors.with_name(f"{paths.vectors.name}.set-aside-{time.strftime('%Y%m%d-%H%M%S')}")

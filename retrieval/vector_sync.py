@@ -17,34 +17,18 @@ from __future__ import annotations
 
 import json
 import logging
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
 from corpus.paper import Paper
-from corpus.store import write_atomic, write_atomic_with
-from retrieval.npz_mmap import mapped_npz, save_aligned_npz
-from retrieval.npz_strings import array_to_strings, strings_to_array
-from retrieval.prefilter import SignCodes
+from corpus.store import write_atomic
+from retrieval.vector_cache import CachedVectors, load_cache, save_cache, segment_path
 from retrieval.vector_matrix import DIM, VectorMatrix
 from retrieval.vectors import ChromaVectors, ReconcileReport, record_ids, vector_digest
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class CachedVectors:
-    """A matrix as a sync left it: row i holds paper ids[i] embedded from texts of digest digests[i]."""
-
-    signature: str
-    ids: tuple[str, ...]
-    digests: tuple[str, ...]
-    matrix: VectorMatrix
-    # Chroma's record count when this was written: the test that nothing changed since.
-    records: int
 
 
 # Part of the cache's signature: a cache of another layout is ignored, not misread.
@@ -55,45 +39,6 @@ def _signature(store: ChromaVectors) -> str:
     return json.dumps({**store.signature, "cache_format": CACHE_FORMAT}, sort_keys=True)
 
 
-def save_cache(path: Path, cached: CachedVectors) -> None:
-    """Write the cache atomically."""
-    m = cached.matrix
-    arrays = {
-        "signature": np.frombuffer(cached.signature.encode("utf-8"), dtype=np.uint8),
-        "ids": strings_to_array(cached.ids),
-        "digests": strings_to_array(cached.digests),
-        "records": np.array([cached.records], dtype=np.int64),
-        "doc": m.doc, "windows": m.windows, "window_start": m.window_start,
-        # 48 bytes a paper, kept so a large corpus's first pass opens without reading every vector.
-        "codes": m.codes if m.codes is not None else SignCodes.of(m.doc).words,
-    }
-    write_atomic_with(path, lambda handle: save_aligned_npz(handle, arrays))
-
-
-def load_cache(path: Path, signature: str) -> CachedVectors | None:
-    """Return the cache at `path` if it was written for `signature`; None if absent, other or damaged."""
-    if not path.exists():
-        return None
-    try:
-        # Mapped, not read: a query touches the rows it scores (see npz_mmap.py).
-        data = mapped_npz(path)
-        if bytes(data["signature"]).decode("utf-8") != signature:
-            return None
-        ids = tuple(array_to_strings(data["ids"]))
-        digests = tuple(array_to_strings(data["digests"]))
-        matrix = VectorMatrix(data["doc"], data["windows"], data["window_start"], data.get("codes"))
-        records = int(data["records"][0])
-    except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
-        log.warning("%s is unreadable (%s): reading the vectors from the store", path, exc.__class__.__name__)
-        return None
-    n = len(ids)
-    if len(digests) != n or matrix.doc.shape[0] != n or matrix.window_start.size != n + 1 or int(matrix.window_start[-1]) != matrix.windows.shape[0] \
-            or (matrix.codes is not None and matrix.codes.shape != (matrix.doc.shape[1] // 64, n)):
-        log.warning("%s is inconsistent: reading the vectors from the store", path)
-        return None
-    return CachedVectors(signature, ids, digests, matrix, records)
-
-
 def sync_vectors(
     store: ChromaVectors,
     papers: Sequence[Paper],
@@ -102,17 +47,20 @@ def sync_vectors(
     *,
     progress: bool = False,
     on_indexed: Callable[[dict[str, str]], None] | None = None,
+    compact: bool = False,
 ) -> tuple[ReconcileReport, VectorMatrix]:
     """Make `store` hold exactly the vectors of `papers` and return them (row i = papers[i]).
 
     `check` records the vector directory's fingerprint as the last sync left it: when the
     cache covers `papers` and the files are untouched since, Chroma is not even opened
-    (importing and opening it was a second of every start).
+    (importing and opening it was a second of every start). The cache is written as a segment of
+    its base while the difference is small, or whole when `compact` (see vector_cache.py).
     """
     signature = _signature(store)
     cached = load_cache(cache, signature)
     digests = [vector_digest(store.texts(p)) for p in papers]
-    if cached is not None and _covers(cached, papers, digests) and _untouched(store, check, cached):
+    if cached is not None and _covers(cached, papers, digests) and _untouched(store, check, cached) \
+            and not (compact and segment_path(cache).exists()):
         return ReconcileReport(complete={p.id: d for p, d in zip(papers, digests)}), _reordered(cached, papers)
     count = store.count()
     if cached is not None and cached.records == count:
@@ -123,8 +71,9 @@ def sync_vectors(
         report, fresh = store.reconcile(papers, progress=progress, on_indexed=on_indexed)
         matrix, changed = store.load(papers, known=fresh), True
     records = store.count()
-    if changed:
-        save_cache(cache, CachedVectors(signature, tuple(p.id for p in papers), tuple(digests), matrix, records))
+    if changed or compact:
+        base = cached.base if cached is not None else None
+        save_cache(cache, CachedVectors(signature, tuple(p.id for p in papers), tuple(digests), matrix, records), base, compact)
     # Opening a client touches the files: the fingerprint is taken once it is closed.
     store.close()
     fingerprint = store.fingerprint()

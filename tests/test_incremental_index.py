@@ -19,7 +19,8 @@ from retrieval.lexical import build_lexical, update_lexical
 from retrieval.postings import Postings, doc_key_counts
 from retrieval.tokenize import tokenize
 from retrieval.vector_lock import vector_lock
-from retrieval.vector_sync import load_cache, sync_vectors
+from retrieval.vector_cache import load_cache
+from retrieval.vector_sync import sync_vectors
 from retrieval.vectors import ChromaVectors
 from tests.test_retrieval_index import paths
 from tests.test_vector_reconcile import HashEncoder, papers

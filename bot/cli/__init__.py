@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reindex", help="embed whatever is missing; rebuild damaged vectors from the corpus")
     p.add_argument("--full", action="store_true", help="set the vectors aside and embed every paper again")
+    p.add_argument("--compact", action="store_true",
+                   help="write the index files whole, folding in what ingests added since (retrieval/segments.py)")
     p.set_defaults(func=cmd_reindex)
 
     p = sub.add_parser("stats", help="corpus size, indexed papers, papers by source (read-only)")

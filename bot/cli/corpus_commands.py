@@ -15,13 +15,13 @@ LOCK_WAIT_S = 30 * 60.0
 STATS_FETCHES = 5
 
 
-def _index(settings: Settings, store, already: set[str] = frozenset()) -> str:
+def _index(settings: Settings, store, already: set[str] = frozenset(), compact: bool = False) -> str:
     """Reconcile the index with the store; return one line saying what that did."""
     from bot.services import open_services
 
     # Read before indexing: which papers had ever been indexed tells a first index from a leftover.
     marked = store.indexed()
-    services = open_services(settings.data_dir, progress=sys.stderr.isatty(), store=store, lock_wait=LOCK_WAIT_S)
+    services = open_services(settings.data_dir, progress=sys.stderr.isatty(), store=store, lock_wait=LOCK_WAIT_S, compact=compact)
     report = services.report
     parts = [f"embedded {len(report.embedded)} papers"]
     leftover = [pid for pid in report.embedded if pid not in already and pid not in report.repaired]
@@ -107,7 +107,10 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
-    """Bring the vectors in line with the store; rebuild them whole if they are damaged or --full is given."""
+    """Bring the vectors in line with the store; rebuild them whole if they are damaged or --full is given.
+
+    With --compact (or --full) the index files are written whole, their segments folded in.
+    """
     from bot.services import open_store
     from retrieval.index import set_aside_vectors
     from retrieval.vectors import VectorStoreError
@@ -118,12 +121,13 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
         moved = set_aside_vectors(paths, LOCK_WAIT_S)
         if moved is not None:
             print(f"set the old vectors aside in {moved}; rebuilding all", file=sys.stderr)
+    compact = args.compact or args.full
     try:
-        indexed = _index(settings, store)
+        indexed = _index(settings, store, compact=compact)
     except VectorStoreError as exc:
         moved = set_aside_vectors(paths, LOCK_WAIT_S)
         print(f"{exc.args[0].split(';')[0]}: set it aside in {moved} and rebuilt the vectors from the corpus store", file=sys.stderr)
-        indexed = _index(settings, store)
+        indexed = _index(settings, store, compact=compact)
     print(f"corpus holds {len(store)} papers, all indexed; {indexed}")
     return 0
 
