@@ -58,7 +58,7 @@ def open_lexical(
 
     Given `start` (the index being served), that is brought up to date instead of the file.
     The file is written again only when the difference from it passes segments.folds (each open
-    finds a smaller one again, tokenizing only those papers), or when `compact` and it differs.
+    finds a smaller one again, tokenizing only those papers), and always when `compact`.
     """
     params = BM25Params()
     stamp = stamp_of(params, title_repeats)
@@ -72,7 +72,7 @@ def open_lexical(
     index = update.index
     # How many rows the file lacks or holds stale (None: no usable file).
     pending = None if stored is None else _pending(index, stored_rows(path, stamp)) if served else update.added + update.dropped
-    if pending is None or (pending and (compact or folds(pending, len(index.row_ids)))):
+    if pending is None or compact or (pending and folds(pending, len(index.row_ids))):
         save_lexical(index, path, stamp)
         crash_point("bm25-written")
     return index

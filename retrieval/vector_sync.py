@@ -24,7 +24,7 @@ import numpy as np
 
 from corpus.paper import Paper
 from corpus.store import write_atomic
-from retrieval.vector_cache import CachedVectors, load_cache, save_cache, segment_path
+from retrieval.vector_cache import CachedVectors, load_cache, save_cache
 from retrieval.vector_matrix import DIM, VectorMatrix
 from retrieval.vectors import ChromaVectors, ReconcileReport, record_ids, vector_digest
 
@@ -59,8 +59,7 @@ def sync_vectors(
     signature = _signature(store)
     cached = load_cache(cache, signature)
     digests = [vector_digest(store.texts(p)) for p in papers]
-    if cached is not None and _covers(cached, papers, digests) and _untouched(store, check, cached) \
-            and not (compact and segment_path(cache).exists()):
+    if cached is not None and _covers(cached, papers, digests) and _untouched(store, check, cached) and not compact:
         return ReconcileReport(complete={p.id: d for p, d in zip(papers, digests)}), _reordered(cached, papers)
     count = store.count()
     if cached is not None and cached.records == count:
