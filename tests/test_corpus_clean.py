@@ -52,3 +52,17 @@ def test_extract_links_tidies_and_classifies():
         ("https://math-qa.github.io/math-QA/", "project"),
         ("https://github.com/alaamaalouf/AutoCoreset", "code"),
     ]
+
+
+def test_control_characters_become_spaces_the_same_way_in_ascii_and_other_text() -> None:
+    import unicodedata
+
+    from corpus.clean import _without_controls
+
+    def one_by_one(text: str) -> str:
+        return "".join(ch if ch in "\t\n" or unicodedata.category(ch)[0] != "C" else " " for ch in text)
+
+    every_ascii = "".join(chr(i) for i in range(128))
+    for text in (every_ascii, every_ascii + "é\u200b\u00ad\ue000", "plain words", "", "tab\there\nnew\rline\x0cfeed"):
+        assert _without_controls(text) == one_by_one(text), repr(text)
+    assert _without_controls("a\x00b\x7fc\td") == "a b c\td"
