@@ -63,6 +63,9 @@ def test_control_characters_become_spaces_the_same_way_in_ascii_and_other_text()
         return "".join(ch if ch in "\t\n" or unicodedata.category(ch)[0] != "C" else " " for ch in text)
 
     every_ascii = "".join(chr(i) for i in range(128))
-    for text in (every_ascii, every_ascii + "é\u200b\u00ad\ue000", "plain words", "", "tab\there\nnew\rline\x0cfeed"):
+    # Every character of the Basic Multilingual Plane but surrogates, in chunks, and a few mixed texts.
+    plane = [chr(i) for i in range(0x10000) if not 0xD800 <= i < 0xE000]
+    chunks = ["".join(plane[i:i + 512]) for i in range(0, len(plane), 512)]
+    for text in (every_ascii, every_ascii + "é\u200b\u00ad\ue000", "plain words", "", "tab\there\nnew\rline\x0cfeed", *chunks):
         assert _without_controls(text) == one_by_one(text), repr(text)
     assert _without_controls("a\x00b\x7fc\td") == "a b c\td"
