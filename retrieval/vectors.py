@@ -46,6 +46,9 @@ COLLECTION = "paper_vectors"
 PAGE = 2000
 # Papers embedded and written together; a crash loses at most this many papers' work.
 CHUNK = 32
+# Chroma graphs every vector (HNSW) but is only read back by id here (search runs on our matrix), so the
+# graph is built cheaply: 20,000 upserts took 6.2 s, 22.8 s with Chroma's defaults (ef 100, 16 neighbours).
+HNSW = {"space": "cosine", "ef_construction": 10, "max_neighbors": 4}
 REPAIR_HINT = "run `paperscout reindex` to rebuild the vectors from the corpus store"
 
 
@@ -188,7 +191,7 @@ class ChromaVectors:
             self._client.delete_collection(COLLECTION)
         # embedding_function=None: Chroma must never load its own default model (it downloads).
         return self._client.create_collection(
-            COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}, metadata=signature
+            COLLECTION, embedding_function=None, configuration={"hnsw": HNSW}, metadata=signature
         )
 
     def clear(self) -> None:

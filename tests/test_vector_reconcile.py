@@ -138,3 +138,19 @@ def test_the_vector_lock_excludes_a_second_holder(tmp_path):
     holder.join()
     with vector_lock(lock, wait=1):
         pass
+
+
+def test_a_new_collection_builds_chromas_graph_cheaply_and_reads_back_exactly(tmp_path):
+    # Chroma's HNSW graph is never searched here; its build settings must not change what is read back.
+    from retrieval.vectors import HNSW
+
+    encoder = HashEncoder()
+    where = paths(tmp_path)
+    corpus = papers(12)
+    opened = open_index(corpus, where, encoder).retriever
+    with vector_lock(where.vectors_lock), ChromaVectors(where.vectors, encoder) as store:
+        hnsw = store._collection.configuration["hnsw"]
+        assert {k: hnsw[k] for k in HNSW} == HNSW
+        stored = store.load(corpus)
+    np.testing.assert_allclose(stored.doc, opened.vectors.doc, atol=1e-6)
+    np.testing.assert_allclose(stored.doc, encoder.encode([store.texts(p)[0] for p in corpus]), atol=1e-6)
