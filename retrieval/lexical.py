@@ -117,11 +117,43 @@ class LexicalUpdate:
 
 
 def build_lexical(papers: Sequence[Paper], title_repeats: int, params: BM25Params = BM25Params()) -> LexicalIndex:
-    """Return a new index of `papers`, built in batches so the token lists in memory stay small."""
-    index = LexicalIndex.empty(params)
+    """Return a new index of `papers`: tokenized in batches (the token lists in memory stay small), merged once."""
+    vocab = Vocabulary()
+    terms: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    lengths: list[np.ndarray] = []
+    digests: list[str] = []
     for start in range(0, len(papers), BUILD_BATCH):
-        index = index.appended(papers[start:start + BUILD_BATCH], title_repeats)
-    return index
+        texts = [lexical_text(p, title_repeats) for p in papers[start:start + BUILD_BATCH]]
+        numbered = [vocab.numbered(tokenize(text)) for text in texts]
+        terms.append(_compact(doc_key_counts(numbered, start)))
+        pairs.append(_compact(doc_key_counts([pair_keys(ids) for ids in numbered], start)))
+        lengths.append(np.array([ids.size for ids in numbered], dtype=np.float64))
+        digests += [text_digest(t) for t in texts]
+    doc_len = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.float64)
+    return LexicalIndex(
+        BM25Index.from_parts(vocab, BM25Scorer(_merged(terms), doc_len, params)),
+        PhraseIndex(vocab, BM25Scorer(_merged(pairs), np.maximum(doc_len - 1, 0), params)),
+        tuple(p.id for p in papers), tuple(digests),
+    )
+
+
+def _compact(triples: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (key, doc, count) triples in the postings' own types: 14 bytes a posting held until the merge, not 20."""
+    keys, docs, tfs = triples
+    return keys, docs.astype(np.int32, copy=False), np.minimum(tfs, 65535).astype(np.uint16)
+
+
+def _merged(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> Postings:
+    """Return the postings of batches' triples (each batch in document order, batches in order), emptying `parts`."""
+    if not parts:
+        return Postings.empty()
+    # Each batch's triples are sorted by document then key, and batches follow each other: the whole is in document order.
+    keys = np.concatenate([k for k, _, _ in parts])
+    docs = np.concatenate([d for _, d, _ in parts])
+    tfs = np.concatenate([t for _, _, t in parts])
+    parts.clear()
+    return Postings.from_doc_order(keys, docs, tfs)
 
 
 def update_lexical(index: LexicalIndex | None, papers: Sequence[Paper], title_repeats: int) -> LexicalUpdate:

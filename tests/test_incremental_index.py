@@ -218,3 +218,21 @@ def test_the_index_files_are_written_aligned_so_every_array_maps_in_place(tmp_pa
         for name, array in mapped_npz(path).items():
             # A view of the file (nothing read into memory), on a 64-byte boundary for BLAS.
             assert not array.flags.owndata and array.ctypes.data % 64 == 0, (path.name, name)
+
+
+def test_a_full_build_merged_once_equals_appending_batch_by_batch(shipped, monkeypatch):
+    from retrieval import lexical
+
+    monkeypatch.setattr(lexical, "BUILD_BATCH", 7)  # several batches, one of them short
+    built = build_lexical(shipped, 2)
+    appended = lexical.LexicalIndex.empty()
+    for start in range(0, len(shipped), 7):
+        appended = appended.appended(shipped[start:start + 7], 2)
+    assert built.row_ids == appended.row_ids and built.row_digests == appended.row_digests
+    assert built.terms.vocab.terms == appended.terms.vocab.terms
+    for got, want in ((built.terms.scorer, appended.terms.scorer), (built.phrases.scorer, appended.phrases.scorer)):
+        for name in ("keys", "starts", "docs", "tfs"):
+            a, b = getattr(got.postings, name), getattr(want.postings, name)
+            assert a.dtype == b.dtype and np.array_equal(a, b), name
+        np.testing.assert_array_equal(got.doc_len, want.doc_len)
+    _same_ranking_data(built, appended)
