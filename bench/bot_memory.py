@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Awaitable, Callable, Iterator, Mapping
 
 from bench.corpus_file import read_queries
-from bench.measure import percentile_ms
+from bench.measure import own_code, percentile_ms
 from bench.mention_load import RATE_LIMITED, as_question, pick_queries
 from bot.allocator import GLIBC_SETTINGS
 from bot.core.errors import APOLOGY
@@ -184,12 +184,13 @@ def bot_env(data_dir: Path, fake: FakeDiscord, extra: Mapping[str, str]) -> dict
         "PAPERSCOUT_DATA_DIR": str(data_dir), "HF_DAILY_ENABLED": "false", "ARXIV_ENABLED": "false",
         "HF_HUB_OFFLINE": "1", "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1",
     }
-    return env | dict(extra)
+    return own_code(env) | dict(extra)
+
 
 
 def _reindex(data_dir: Path, cwd: Path) -> None:
     """Build or bring up to date the corpus and index of a data dir, in a process of its own."""
-    env = {k: v for k, v in os.environ.items() if k != "PAPERSCOUT_DATA_DIR"} | {"PAPERSCOUT_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
+    env = own_code({k: v for k, v in os.environ.items() if k != "PAPERSCOUT_DATA_DIR"} | {"PAPERSCOUT_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"})
     code = "import sys; from bot.cli import main; sys.exit(main(['reindex']))"
     subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, check=True, capture_output=True, text=True)
 

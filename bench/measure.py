@@ -63,15 +63,15 @@ class ChildRun:
         raise RuntimeError(f"the child printed no result (exit {self.returncode}): {self.stderr.strip()[-500:]}")
 
 
-def run_child(args: Sequence[str], env: dict[str, str] | None = None, timeout: float = 3600) -> ChildRun:
+def run_child(args: Sequence[str], env: dict[str, str] | None = None, timeout: float = 3600, cwd: Path | None = None) -> ChildRun:
     """Run a command to completion; measure its wall time from spawn to exit and its own peak RSS.
 
     The peak is the child's VmHWM, read every 20 ms while it runs (a high-water mark, so only
-    growth in its last 20 ms could be missed).
+    growth in its last 20 ms could be missed). The child imports this checkout's code (own_code).
     """
     start = time.perf_counter()
     proc = subprocess.Popen(
-        list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
+        list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**own_code(dict(os.environ)), **(env or {})}, cwd=cwd,
     )
     peak = [0.0]
 
@@ -92,6 +92,17 @@ def run_child(args: Sequence[str], env: dict[str, str] | None = None, timeout: f
     wall = time.perf_counter() - start
     watcher.join()
     return ChildRun(wall, peak[0], proc.returncode, out, err)
+
+
+# The checkout the bench runs from (bench/..): its `python -m` children must import this code too.
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def own_code(env: dict[str, str]) -> dict[str, str]:
+    """Return `env` with this checkout first on PYTHONPATH: a child run elsewhere (cwd: a scratch dir) must not
+    import another clone's code through an editable install made there (a bench run timed such a bot once)."""
+    rest = env.get("PYTHONPATH")
+    return env | {"PYTHONPATH": str(CHECKOUT) + (os.pathsep + rest if rest else "")}
 
 
 def python_child(module: str, *args: str) -> list[str]:

@@ -41,7 +41,7 @@ from bench.corpus_file import (
     write_jsonl,
 )
 from bench.embed_cost import embedding_cost
-from bench.measure import python_child, run_child, timed
+from bench.measure import CHECKOUT, python_child, run_child, timed
 from bench.startup import cold_starts
 from bot.datadir import DataDir
 from corpus.ingest import jsonl_source
@@ -142,9 +142,10 @@ def _bot_memory(data_dir: DataDir, minutes: float, windows: bool) -> dict:
     """Run `python -m bot` over the index on the loopback Discord under steady traffic (bench/bot_memory.py), once."""
     _say(f"the bot process: {minutes:g} min of 5 /find + 1 mention every 2 s on the loopback Discord")
     # In a process of its own, run with -m from the checkout: the harness uses the loopback Discord of tests/,
-    # which the installed `paperscout` script cannot import.
+    # which the installed `paperscout` script cannot import. From the checkout this code came from, not the
+    # working directory: a first run from another clone timed that clone's bot beside this code's tables.
     args = ["--data", str(data_dir.root), "--minutes", str(minutes), "--env", f"PAPERSCOUT_EMBED_WINDOWS={str(windows).lower()}"]
-    bot = run_child(python_child("bench.bot_memory", *args), timeout=minutes * 60 + 900).last_json()
+    bot = run_child(python_child("bench.bot_memory", *args), timeout=minutes * 60 + 900, cwd=CHECKOUT).last_json()
     # bench/bot_memory.py counts MB of 10^6 bytes; this table's MB are 2^20, as the rest of it.
     mib = {k: None if bot[k] is None else round(bot[k] * 1e6 / 2**20, 1) for k in ("idle_mb", "after_2min_mb", "max_mb", "end_mb", "hwm_mb")}
     sent = bot["finds_sent"] + bot["mentions_sent"]

@@ -151,3 +151,18 @@ def test_supplied_vectors_follow_corpus_lines_and_the_model_fills_the_rest(tmp_p
     assert model.calls == [["a query"]] and encoder.name == "model"
     with pytest.raises(BenchInputError, match="expected at least 5 rows"):
         load_embeddings(tmp_path / "vectors.npy", 5)
+
+
+def test_bench_children_import_this_checkout_from_anywhere(tmp_path) -> None:
+    # Run from a scratch dir, a child must find this checkout's packages before any installed copy
+    # (an editable install made from another clone maps `bot` there; a bench once timed that clone's bot).
+    import os
+
+    from bench.measure import CHECKOUT, own_code, run_child
+
+    done = run_child([sys.executable, "-c", "import json, sys; print(json.dumps(sys.path))"], cwd=tmp_path)
+    path = json.loads(done.stdout)
+    installed = [i for i, entry in enumerate(path) if "site-packages" in entry]
+    assert str(CHECKOUT) in path and installed and path.index(str(CHECKOUT)) < min(installed)
+    assert own_code({"PYTHONPATH": "/elsewhere"})["PYTHONPATH"] == f"{CHECKOUT}{os.pathsep}/elsewhere"
+    assert own_code({})["PYTHONPATH"] == str(CHECKOUT)
