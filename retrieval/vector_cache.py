@@ -38,10 +38,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Base:
-    """The base file a segment extends: its token and the digest of each of its rows, by paper id."""
+    """The base file a segment extends: its token and its rows' paper ids and digests (the next segment's reference)."""
 
     token: str
-    digests: dict[str, str]
+    ids: tuple[str, ...]
+    digests: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class CachedVectors:
     records: int
     # The base file this was read from (None: not read from files, or from a file without a token).
     base: Base | None = None
+    # Read from a segment: the ids of base rows no longer current.
+    gone: frozenset[str] = frozenset()
 
 
 def segment_path(cache: Path) -> Path:
@@ -66,9 +69,10 @@ def segment_path(cache: Path) -> Path:
 def save_cache(path: Path, cached: CachedVectors, base: Base | None, compact: bool = False) -> None:
     """Write `cached`: as a segment of `base` while that stays small, else (or when `compact`) as a new base."""
     if base is not None and not compact:
-        current = dict(zip(cached.ids, cached.digests))
-        gone = [pid for pid, digest in base.digests.items() if current.get(pid) != digest]
-        rows = [i for i, (pid, digest) in enumerate(zip(cached.ids, cached.digests)) if base.digests.get(pid) != digest]
+        # Built here, when a sync writes, not at every start that reads the files.
+        current, before = dict(zip(cached.ids, cached.digests)), dict(zip(base.ids, base.digests))
+        gone = [pid for pid, digest in before.items() if current.get(pid) != digest]
+        rows = [i for i, (pid, digest) in enumerate(zip(cached.ids, cached.digests)) if before.get(pid) != digest]
         if not folds(len(rows) + len(gone), len(cached.ids)):
             _save_segment(segment_path(path), cached, base.token, np.array(rows, dtype=np.int64), gone)
             return
@@ -109,7 +113,7 @@ def load_cache(path: Path, signature: str) -> CachedVectors | None:
     segment = _load(segment_file, signature) if segment_file.exists() else None
     if segment is None or segment.base is None or segment.base.token != base.base.token:
         return base
-    return _joined(base, segment, _gone(segment_file))
+    return _joined(base, segment)
 
 
 def _load(path: Path, signature: str) -> CachedVectors | None:
@@ -123,6 +127,7 @@ def _load(path: Path, signature: str) -> CachedVectors | None:
         matrix = VectorMatrix(data["doc"], data["windows"], data["window_start"], data.get("codes"))
         records = int(data["records"][0])
         token = bytes(data["token"]).decode("ascii") if "token" in data else None
+        gone = frozenset(array_to_strings(data["gone"])) if "gone" in data else frozenset()
     except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
         log.warning("%s is unreadable (%s): reading the vectors from the store", path, exc.__class__.__name__)
         return None
@@ -131,20 +136,13 @@ def _load(path: Path, signature: str) -> CachedVectors | None:
             or (matrix.codes is not None and matrix.codes.shape != (matrix.doc.shape[1] // 64, n)):
         log.warning("%s is inconsistent: reading the vectors from the store", path)
         return None
-    base = Base(token, dict(zip(ids, digests))) if token is not None else None
-    return CachedVectors(signature, ids, digests, matrix, records, base)
+    base = Base(token, ids, digests) if token is not None else None
+    return CachedVectors(signature, ids, digests, matrix, records, base, gone)
 
 
-def _gone(path: Path) -> set[str]:
-    try:
-        return set(array_to_strings(mapped_npz(path)["gone"]))
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError):
-        return set()
-
-
-def _joined(base: CachedVectors, segment: CachedVectors, gone: set[str]) -> CachedVectors:
+def _joined(base: CachedVectors, segment: CachedVectors) -> CachedVectors:
     """Return the base's rows not gone nor in the segment, then the segment's rows (carrying the base's token)."""
-    replaced = gone | set(segment.ids)
+    replaced = segment.gone | set(segment.ids)
     kept = np.array([i for i, pid in enumerate(base.ids) if pid not in replaced], dtype=np.int64)
     a, b = _rows(base.matrix, kept), segment.matrix
     counts = np.concatenate([np.diff(a.window_start), np.diff(b.window_start)])
