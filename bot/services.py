@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from bot.datadir import DataDir
 from corpus.ingest import open_corpus
-from corpus.paper import Paper
 from corpus.store import CorpusStore
 from retrieval.encoder import Encoder, MiniLMEncoder
 from retrieval.hybrid import HybridRetriever
@@ -63,11 +62,11 @@ def build_index(
     """
     revision = 0
 
-    def papers() -> list[Paper]:
+    def papers() -> CorpusStore:
         # Read once the vector lock is held (see open_index); the revision first, so it never overstates.
         nonlocal revision
         revision = store.revision()
-        return store.papers()
+        return store
 
     def follow(report: ReconcileReport) -> None:
         # The store's record of what is indexed follows what the vector store was found to hold.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Iterable
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,3 +66,8 @@ class Paper:
     def sources(self) -> tuple[str, ...]:
         """Return the distinct sources this paper was listed in, in first-seen order."""
         return tuple(dict.fromkeys(listing.source for listing in self.listings))
+
+
+def links_to_code(github_repo: str | None, link_kinds: Iterable[str]) -> bool:
+    """Return whether a paper with this GitHub repo and links of these kinds links to its code (what "has code" means)."""
+    return bool(github_repo) or "code" in link_kinds

@@ -2,9 +2,8 @@
 
 Every write is one `BEGIN IMMEDIATE` transaction over a batch: SQLite serializes writers
 across processes, and matching a candidate happens inside the writer's transaction, so two
-`paperscout ingest` runs and the bot's refresh can write at once and lose nothing. A
-committed batch survives `kill -9`; an interrupted one leaves no trace. Each committed
-change bumps `revision`, which other processes poll to notice new papers.
+`paperscout ingest` runs and the bot's refresh can write at once and lose nothing. A committed
+batch survives `kill -9`; an interrupted one none. Each commit bumps `revision`, polled by others.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from corpus.paper import Listing, Paper
 from corpus.records import Candidate, merge, new_paper, paper_id_for
 from corpus.source_names import source_label
 from corpus.sqlite_authors import AuthorQueries, connect, put_authors
+from corpus.sqlite_reads import BulkReads
 from corpus.sqlite_rows import COLUMNS, failer, paper_from_row, row_values
 from corpus.sqlite_schema import MIGRATIONS, SCHEMA_VERSION
 from corpus.sqlite_transactions import immediate, migrate
@@ -32,7 +32,7 @@ from corpus.store import AddReport, CorpusError, RemoveReport, utc_now
 
 log = logging.getLogger(__name__)
 
-class SqliteCorpusStore(AuthorQueries):
+class SqliteCorpusStore(AuthorQueries, BulkReads):
     """The CorpusStore over one SQLite file; thread-safe within a process, process-safe across them."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection, *, readonly: bool = False) -> None:

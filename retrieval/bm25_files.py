@@ -1,7 +1,7 @@
 """The lexical index on disk: one .npz of flat arrays (mapped, not read), reused while its format and tokenizer match.
 
 Rebuilding costs 0.7 s at 440 papers but about a minute at 87k (mostly tokenizing), so the
-index is persisted; each row names its paper and text digest, so a changed corpus is
+index is persisted; each row names its paper and its content digest, so a changed corpus is
 brought up to date by difference (see lexical.py). Opening it maps the file (retrieval/npz_mmap.py).
 """
 
@@ -22,9 +22,10 @@ from retrieval.postings import Postings
 
 log = logging.getLogger(__name__)
 
-# Bump when tokenization changes in a way the row digests of the texts cannot see.
+# Bump when tokenization changes (the rows' content digests cannot see that).
 TOKENIZER_VERSION = "fold-stop-snowball-compounds-v1"
-FORMAT = "flat-postings-v1"
+# v2: rows keep their paper's content digest (v1 kept a digest of the indexed text): a v1 file is rebuilt once.
+FORMAT = "flat-postings-v2"
 
 
 def stamp_of(params: BM25Params, title_repeats: int) -> str:
@@ -84,7 +85,7 @@ def load_lexical(path: Path, stamp: str, params: BM25Params) -> LexicalIndex | N
 
 
 def stored_rows(path: Path, stamp: str) -> dict[str, str] | None:
-    """Return the text digest of each row stored at `path`, by paper id; None if absent, of another build, or damaged."""
+    """Return the content digest of each row stored at `path`, by paper id; None if absent, of another build, or damaged."""
     try:
         data = mapped_npz(Path(path))
         if bytes(data["stamp"]).decode("utf-8") != stamp:

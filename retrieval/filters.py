@@ -14,8 +14,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from corpus.author_index import AuthorIndex, author_index
-from corpus.paper import Paper
+from corpus.paper import Paper, links_to_code
 from retrieval.bm25 import BM25Index
+from retrieval.paper_rows import PaperRows
 from retrieval.tokenize import tokenize
 
 UNKNOWN = -1
@@ -75,7 +76,11 @@ class FilterOutcome:
 
 def published_day(paper: Paper) -> date | None:
     """Return a paper's publication date, or None if unknown or unreadable."""
-    text = (paper.published or "").strip()[:10]
+    return _day(paper.published)
+
+
+def _day(published: str | None) -> date | None:
+    text = (published or "").strip()[:10]
     try:
         return date.fromisoformat(text) if text else None
     except ValueError:
@@ -84,17 +89,36 @@ def published_day(paper: Paper) -> date | None:
 
 def has_code(paper: Paper) -> bool:
     """Return whether a paper links to its code."""
-    return bool(paper.github_repo) or any(link.kind == "code" for link in paper.links)
+    return links_to_code(paper.github_repo, (link.kind for link in paper.links))
 
 
 class FilterIndex:
-    """Per-paper facts the filters test, computed once per index."""
+    """Per-paper facts the filters test, read from the papers' source on the first filtered search."""
 
     def __init__(self, papers: Sequence[Paper]) -> None:
-        self.papers = papers
-        days = [published_day(p) for p in papers]
-        self.day = np.asarray([d.toordinal() if d else UNKNOWN for d in days], dtype=np.int64)
-        self.code = np.asarray([has_code(p) for p in papers], dtype=bool)
+        # The sequence as given keys the shared author index (corpus/author_index.py).
+        self._given = papers
+        self.papers = PaperRows.of(papers)
+
+    @cached_property
+    def _columns(self) -> tuple[np.ndarray, np.ndarray]:
+        # Most searches filter nothing: a start does not read a million papers' dates and links.
+        facts = self.papers.source.facts()
+        # A paper added to the source after the index was built is not a row; one removed since is undated and codeless.
+        known = [facts.get(pid, (None, False)) for pid in self.papers.ids]
+        days = (_day(published) for published, _ in known)
+        day = np.fromiter((d.toordinal() if d else UNKNOWN for d in days), dtype=np.int64, count=len(known))
+        return day, np.fromiter((code for _, code in known), dtype=bool, count=len(known))
+
+    @property
+    def day(self) -> np.ndarray:
+        """Return each row's publication day as a proleptic ordinal, UNKNOWN where undated."""
+        return self._columns[0]
+
+    @property
+    def code(self) -> np.ndarray:
+        """Return whether each row's paper links to its code."""
+        return self._columns[1]
 
     @cached_property
     def authors(self) -> AuthorIndex:
@@ -103,11 +127,11 @@ class FilterIndex:
         Shared with the bot's author lists over the same papers (corpus/author_index.py), and kept
         here, so it lives as long as the retriever that holds this FilterIndex.
         """
-        return author_index(self.papers)
+        return author_index(self._given)
 
     def apply(self, filters: SearchFilters, bm25: BM25Index) -> FilterOutcome:
         """Return the papers that pass `filters`."""
-        mask = np.ones(self.day.shape[0], dtype=bool)
+        mask = np.ones(len(self.papers), dtype=bool)
         undated = 0
         if filters.dated:
             known = self.day != UNKNOWN
@@ -120,7 +144,7 @@ class FilterIndex:
         if filters.has_code:
             mask &= self.code
         if filters.author:
-            by_author = np.zeros(self.day.shape[0], dtype=bool)
+            by_author = np.zeros(len(self.papers), dtype=bool)
             by_author[self.authors.rows(filters.author)] = True
             mask &= by_author
         for topic in filters.exclude:

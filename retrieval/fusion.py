@@ -127,3 +127,21 @@ def anchor_rerank(fused: np.ndarray, doc_vectors: np.ndarray, depth: int, weight
     out = fused.copy()
     out[top] = adjusted
     return out
+
+
+def agreed_row(fused: np.ndarray, lexical: np.ndarray, dense: np.ndarray) -> int | None:
+    """Return the position of the paper BM25 and dense alone both rank first (among papers `fused` allows), if any."""
+    finite = np.isfinite(fused)
+    if not finite.any():
+        return None
+    agreed = int(np.argmax(np.where(finite, lexical, -np.inf)))
+    if lexical[agreed] <= 0 or agreed != int(np.argmax(np.where(finite, dense, -np.inf))):
+        return None
+    return agreed
+
+
+def put_first(fused: np.ndarray, row: int) -> np.ndarray:
+    """Return `fused` with position `row` scored just above the best."""
+    out = fused.copy()
+    out[row] = float(fused[np.isfinite(fused)].max()) + 1e-6
+    return out

@@ -15,8 +15,9 @@ from retrieval.question_kind import question_kind
 from retrieval.static_vectors import StaticVectors
 from retrieval.encoder import Encoder
 from retrieval.filters import FilterIndex, SearchFilters
-from retrieval.fusion import FusionConfig, anchor_rerank, standardize, top_rows, top_stats
+from retrieval.fusion import FusionConfig, agreed_row, anchor_rerank, put_first, standardize, top_rows, top_stats
 from retrieval.lexical import LexicalIndex
+from retrieval.paper_rows import PaperRows
 from retrieval.prefilter import FROM_PAPERS as PREFILTER_FROM
 from retrieval.prefilter import SignCodes
 from retrieval.query import MAX_RESULTS, clamp_count, clean_query, join_notes
@@ -29,45 +30,29 @@ from retrieval.vector_matrix import VectorMatrix
 log = logging.getLogger(__name__)
 
 
-def _agreed_row(fused: np.ndarray, lexical: np.ndarray, dense: np.ndarray) -> int | None:
-    """Return the position of the paper BM25 and dense alone both rank first (among papers `fused` allows), if any."""
-    finite = np.isfinite(fused)
-    if not finite.any():
-        return None
-    agreed = int(np.argmax(np.where(finite, lexical, -np.inf)))
-    if lexical[agreed] <= 0 or agreed != int(np.argmax(np.where(finite, dense, -np.inf))):
-        return None
-    return agreed
-
-
-def _put_first(fused: np.ndarray, row: int) -> np.ndarray:
-    """Return `fused` with position `row` scored just above the best."""
-    out = fused.copy()
-    out[row] = float(fused[np.isfinite(fused)].max()) + 1e-6
-    return out
-
-
 class HybridRetriever:
-    """Search over a fixed list of papers with BM25 and dense vectors (row i = papers[i] everywhere)."""
+    """Search over a fixed set of papers with BM25 and dense vectors (row i = papers[i] everywhere).
+
+    The papers stay where they are kept (paper_rows.py): a list given here is wrapped as one.
+    """
 
     def __init__(
         self,
-        papers: list[Paper],
+        papers: Sequence[Paper],
         lexical: LexicalIndex,
         vectors: VectorMatrix,
         encoder: Encoder,
         config: FusionConfig = FusionConfig(),
     ) -> None:
-        self.papers = papers
+        self.papers = PaperRows.of(papers)
         self.lexical = lexical
         self.bm25 = lexical.terms
         self.phrase_index = lexical.phrases
         self.vectors = vectors
         self.encoder = encoder
         self.config = config
-        self._row = {p.id: i for i, p in enumerate(papers)}
-        self._filters = FilterIndex(papers)
-        self._by_arxiv = {p.arxiv_id: p for p in reversed(papers) if p.arxiv_id}
+        self._row = {pid: i for i, pid in enumerate(self.papers.ids)}
+        self._filters = FilterIndex(self.papers)
         # A query word the corpus never uses weighs like the rarest word it does use.
         self._unknown_idf = max(self.bm25.idf.values(), default=1.0)
 
@@ -75,13 +60,16 @@ class HybridRetriever:
     # needs them, and at 87k papers they cost a second. Two threads racing build the same.
 
     @cached_property
-    def _by_title(self) -> dict[str, Paper]:
-        return {normalize_title(p.title): p for p in self.papers}
-
-    @cached_property
     def _title_index(self) -> TitleIndex:
         # On the first keystroke, not at start (cold starts count): about 1.3 s at 87k titles, 20 s at 1M.
-        return TitleIndex(self._by_title)
+        titles = self.papers.source.titles()
+        by_title: dict[str, tuple[str, str]] = {}
+        for pid in self.papers.ids:
+            title = titles.get(pid)
+            if title is not None:
+                by_title[normalize_title(title)] = (pid, title)
+        del titles
+        return TitleIndex(by_title)
 
     @cached_property
     def _codes(self) -> SignCodes | None:
@@ -100,9 +88,13 @@ class HybridRetriever:
         row = self._row.get(paper_id)
         return self.papers[row] if row is not None else None
 
+    def _served(self, paper: Paper | None) -> Paper | None:
+        # The source may hold papers this index does not (added since it was built).
+        return paper if paper is not None and paper.id in self._row else None
+
     def find_arxiv(self, arxiv_id: str) -> Paper | None:
         """Return the paper with this (bare) arXiv id."""
-        return self._by_arxiv.get(arxiv_id)
+        return self._served(self.papers.source.find(arxiv_id=arxiv_id)) if arxiv_id else None
 
     def count_passing(self, paper_ids: Sequence[str], filters: SearchFilters) -> int:
         """Return how many of these papers pass `filters`."""
@@ -124,7 +116,7 @@ class HybridRetriever:
 
     def find_title(self, title: str) -> Paper | None:
         """Return the paper whose normalized title equals `title`'s."""
-        return self._by_title.get(normalize_title(title))
+        return self._served(self.papers.source.find(title=title)) if normalize_title(title) else None
 
     def complete_titles(self, prefix: str, limit: int = 25) -> list[Paper]:
         """Return up to `limit` papers whose title matches what was typed so far."""
@@ -133,7 +125,7 @@ class HybridRetriever:
             return self.papers[:limit]
         # Titles starting with the key, then holding it, then sharing words with it (so
         # "sinkhorn newton" finds "...Sinkhorn...Newton..."): see retrieval/title_index.py.
-        return self._title_index.complete(key, limit)
+        return self.papers.papers(self._title_index.complete(key, limit))
 
     def title_index_size(self) -> TitleIndexSize:
         """Return what the autocomplete index cost to build (building it now if no keystroke has)."""
@@ -244,9 +236,9 @@ class HybridRetriever:
             # When BM25 alone and dense alone rank the same paper first, nothing later has
             # better evidence: it stays first (the dev set and the mechanical check had known
             # items both ranked first and the fusion second).
-            agreed = _agreed_row(fused, bm25[rows], plain_dense)
+            agreed = agreed_row(fused, bm25[rows], plain_dense)
             if agreed is not None and c.keep_agreed_first:
-                fused = _put_first(fused, agreed)
+                fused = put_first(fused, agreed)
             if agreed is not None or not c.anchor_needs_agreement:
                 fused = anchor_rerank(fused, self.vectors.doc[rows], c.rerank_depth, c.anchor_weight)
         cosine = cosine.copy()

@@ -6,7 +6,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence, Union
 
 from corpus.failpoints import crash_point
 from corpus.paper import Paper
@@ -16,6 +16,7 @@ from retrieval.encoder import Encoder
 from retrieval.fusion import FusionConfig
 from retrieval.hybrid import HybridRetriever
 from retrieval.lexical import LexicalIndex, update_lexical
+from retrieval.paper_rows import ListSource, PaperRows, PaperSource
 from retrieval.segments import folds
 from retrieval.vector_cache import segment_path
 from retrieval.vector_lock import vector_lock
@@ -52,19 +53,21 @@ class OpenedIndex:
 
 
 def open_lexical(
-    papers: Sequence[Paper], path: Path, title_repeats: int, start: LexicalIndex | None = None, compact: bool = False,
+    keys: Mapping[str, str], fetch: Callable[[Sequence[str]], Sequence[Paper]], path: Path, title_repeats: int,
+    start: LexicalIndex | None = None, compact: bool = False,
 ) -> LexicalIndex:
-    """Return the BM25 indexes of `papers`: the stored ones brought up to date by difference.
+    """Return the BM25 indexes of the papers `keys` names (id -> content digest), the stored ones brought up to date by difference.
 
-    Given `start` (the index being served), that is brought up to date instead of the file.
-    The file is written again only when the difference from it passes segments.folds (each open
-    finds a smaller one again, tokenizing only those papers), and always when `compact`.
+    `fetch` reads the papers the index lacks. Given `start` (the index being served), that is
+    brought up to date instead of the file. The file is written again only when the difference
+    from it passes segments.folds (each open finds a smaller one again, tokenizing only those
+    papers), and always when `compact`.
     """
     params = BM25Params()
     stamp = stamp_of(params, title_repeats)
     served = start is not None and start.params == params
     stored = start if served else load_lexical(path, stamp, params)
-    update = update_lexical(stored, papers, title_repeats)
+    update = update_lexical(stored, keys, fetch, title_repeats)
     if update.changed:
         log.info("BM25 index: %d papers added, %d dropped", update.added, update.dropped)
     if stored is not None and not (update.changed or compact):
@@ -86,8 +89,11 @@ def _pending(index: LexicalIndex, on_disk: dict[str, str] | None) -> int | None:
     return sum(1 for pid, digest in current.items() if on_disk.get(pid) != digest) + sum(1 for pid in on_disk if pid not in current)
 
 
+Papers = Union[PaperSource, Sequence[Paper]]
+
+
 def open_index(
-    papers: Sequence[Paper] | Callable[[], Sequence[Paper]],
+    papers: Papers | Callable[[], Papers],
     paths: IndexPaths,
     encoder: Encoder,
     config: FusionConfig = FusionConfig(),
@@ -102,47 +108,48 @@ def open_index(
 ) -> OpenedIndex:
     """Load or build the indexes of `papers` at `paths`: vectors reconciled, BM25 from its files.
 
-    Only papers whose vectors are missing, partial or stale are embedded, and vectors of
-    papers not in `papers` are removed. The vector store is used only while holding its
-    lock (`lock_wait` seconds at most; VectorLockBusy after that). Give `papers` as a
-    function to read them from a shared store once the lock is held: a list read before
-    could miss papers another process committed and embedded meanwhile, and their vectors
-    would be taken for those of removed papers.
+    `papers` is where they are kept (the corpus store: only their ids and content digests are
+    read here, and the papers the index files lack) or a list of them. Only papers whose
+    vectors are missing, partial or stale are embedded, and vectors of papers not in `papers`
+    are removed. The vector store is used only while holding its lock (`lock_wait` seconds at
+    most; VectorLockBusy after that). Give `papers` as a function to read them from a shared
+    store once the lock is held: ids read before could miss papers another process committed
+    and embedded meanwhile, and their vectors would be taken for those of removed papers.
 
-    A process that serves `previous` while building its successor passes it: unchanged
-    papers and an unchanged BM25 index are then shared rather than read again (at 87k
-    papers, building beside the served index otherwise peaked at 2.1 GB).
+    A process that serves `previous` while building its successor passes it: an unchanged
+    BM25 index is then shared rather than read again.
     """
     started = time.perf_counter()
     with vector_lock(paths.vectors_lock, lock_wait, on_lock_wait):
-        papers = list(papers() if callable(papers) else papers)
-        if previous is not None:
-            papers = _shared(papers, previous.papers)
-        lexical = open_lexical(papers, paths.bm25, config.title_repeats, previous.lexical if previous else None, compact)
+        source = _source(papers() if callable(papers) else papers)
+        keys = source.keys()
+        lexical = open_lexical(keys, source.fetch, paths.bm25, config.title_repeats, previous.lexical if previous else None, compact)
+        del keys
         # Rows follow the lexical index (kept papers in their old order, new ones after them).
-        by_id = {p.id: p for p in papers}
-        papers = [by_id[pid] for pid in lexical.row_ids]
+        rows = PaperRows(source, lexical.row_ids)
         with ChromaVectors(paths.vectors, encoder, paths.chroma_server, with_windows=paths.with_windows) as store:
             report, matrix = sync_vectors(
-                store, papers, paths.vector_cache, paths.vector_check, progress=progress, on_indexed=on_indexed, compact=compact,
+                store, rows, lexical.row_digests, paths.vector_cache, paths.vector_check,
+                progress=progress, on_indexed=on_indexed, compact=compact,
             )
             if on_reconciled is not None:
                 # Still under the lock: no other process can change the vectors before this hears of them.
                 on_reconciled(report)
     log.info(
-        "index ready: %d papers, %d embedded, %.1fs in all", len(papers), len(report.embedded), time.perf_counter() - started,
+        "index ready: %d papers, %d embedded, %.1fs in all", len(rows), len(report.embedded), time.perf_counter() - started,
     )
-    retriever = HybridRetriever(papers, lexical, matrix, encoder, config)
+    retriever = HybridRetriever(rows, lexical, matrix, encoder, config)
     return OpenedIndex(retriever, report)
 
 
-def _shared(papers: list[Paper], served: Sequence[Paper]) -> list[Paper]:
-    """Return `papers` with each one equal to a served paper replaced by that paper (one object, not two)."""
-    known = {p.id: p for p in served}
-    return [known[p.id] if known.get(p.id) == p else p for p in papers]
+def _source(papers: Papers) -> PaperSource:
+    """Return where `papers` are kept: the store as it is, a list wrapped as one."""
+    if callable(getattr(papers, "keys", None)) and callable(getattr(papers, "fetch", None)):
+        return papers  # type: ignore[return-value]
+    return ListSource(list(papers))  # type: ignore[arg-type]
 
 
-def open_retriever(papers: list[Paper], paths: IndexPaths, encoder: Encoder, config: FusionConfig = FusionConfig(), progress: bool = False) -> HybridRetriever:
+def open_retriever(papers: Papers, paths: IndexPaths, encoder: Encoder, config: FusionConfig = FusionConfig(), progress: bool = False) -> HybridRetriever:
     """Return a ready retriever over `papers` (open_index without its report)."""
     return open_index(papers, paths, encoder, config, progress=progress).retriever
 

@@ -1,16 +1,16 @@
 """The lexical half of the index: term and phrase BM25 over the same rows, updated by difference.
 
-Each row remembers which paper it indexes and a digest of the text indexed, so a changed
-corpus costs only its difference: rows of removed or edited papers are dropped, new and
-edited papers are tokenized and appended. Rebuilding instead took a minute and 3.5 GB at
+Each row remembers which paper it indexes and that paper's content digest (corpus/paper.py:
+the cleaned title and abstract, all the indexed text is made of), so a changed corpus costs
+only its difference, found from the store's ids and digests alone: rows of removed or edited
+papers are dropped, new and edited papers are read, tokenized and appended. Rebuilding instead took a minute and 3.5 GB at
 87k papers for every new paper (see BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -26,11 +26,6 @@ BUILD_BATCH = 16_384
 def lexical_text(paper: Paper, title_repeats: int) -> str:
     """Return the text BM25 indexes: the title `title_repeats` times, then the abstract."""
     return " ".join([paper.clean_title] * title_repeats + [paper.clean_abstract])
-
-
-def text_digest(text: str) -> str:
-    """Return the digest a row keeps of the text it indexes."""
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -82,7 +77,7 @@ class LexicalIndex:
             BM25Index.from_parts(vocab, terms),
             PhraseIndex(vocab, phrases),
             self.row_ids + tuple(p.id for p in papers),
-            self.row_digests + tuple(text_digest(t) for t in texts),
+            self.row_digests + tuple(p.content_digest for p in papers),
         )
 
     def without(self, dropped: np.ndarray) -> LexicalIndex:
@@ -122,19 +117,25 @@ def build_lexical(papers: Sequence[Paper], title_repeats: int, params: BM25Param
     terms: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     lengths: list[np.ndarray] = []
+    ids: list[str] = []
     digests: list[str] = []
     for start in range(0, len(papers), BUILD_BATCH):
-        texts = [lexical_text(p, title_repeats) for p in papers[start:start + BUILD_BATCH]]
+        # A slice at a time: papers read from the store (paper_rows.py) are read batch by batch.
+        batch = papers[start:start + BUILD_BATCH]
+        texts = [lexical_text(p, title_repeats) for p in batch]
         numbered = [vocab.numbered(tokenize(text)) for text in texts]
-        terms.append(_compact(doc_key_counts(numbered, start)))
-        pairs.append(_compact(doc_key_counts([pair_keys(ids) for ids in numbered], start)))
-        lengths.append(np.array([ids.size for ids in numbered], dtype=np.float64))
-        digests += [text_digest(t) for t in texts]
+        # Rows so far, not `start`: a paper removed from the store meanwhile shortens its batch.
+        first = len(ids)
+        terms.append(_compact(doc_key_counts(numbered, first)))
+        pairs.append(_compact(doc_key_counts([pair_keys(n) for n in numbered], first)))
+        lengths.append(np.array([n.size for n in numbered], dtype=np.float64))
+        ids += [p.id for p in batch]
+        digests += [p.content_digest for p in batch]
     doc_len = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.float64)
     return LexicalIndex(
         BM25Index.from_parts(vocab, BM25Scorer(_merged(terms), doc_len, params)),
         PhraseIndex(vocab, BM25Scorer(_merged(pairs), np.maximum(doc_len - 1, 0), params)),
-        tuple(p.id for p in papers), tuple(digests),
+        tuple(ids), tuple(digests),
     )
 
 
@@ -156,21 +157,38 @@ def _merged(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> Postings:
     return Postings.from_doc_order(keys, docs, tfs)
 
 
-def update_lexical(index: LexicalIndex | None, papers: Sequence[Paper], title_repeats: int) -> LexicalUpdate:
-    """Return `index` made to index exactly `papers`: rows of gone or edited papers dropped, the rest appended.
+def update_lexical(
+    index: LexicalIndex | None, keys: Mapping[str, str], fetch: Callable[[Sequence[str]], Sequence[Paper]], title_repeats: int,
+) -> LexicalUpdate:
+    """Return `index` made to index exactly the papers `keys` names (id -> content digest, in store order).
 
-    Kept rows keep their order and new ones follow in the order of `papers`; the caller
-    orders everything else (papers, vectors) by `row_ids`.
+    Rows of gone or edited papers are dropped; `fetch` reads the papers to append (all of
+    them, batch by batch, when there is no index yet). Kept rows keep their order and new
+    ones follow in the order of `keys`; the caller orders everything else by `row_ids`.
     """
     if index is None:
-        built = build_lexical(papers, title_repeats)
-        return LexicalUpdate(built, len(papers), 0)
-    wanted = {p.id: text_digest(lexical_text(p, title_repeats)) for p in papers}
+        built = build_lexical(_Fetched(tuple(keys), fetch), title_repeats)
+        return LexicalUpdate(built, len(built.row_ids), 0)
     dropped = np.fromiter(
-        (wanted.get(pid) != digest for pid, digest in zip(index.row_ids, index.row_digests)),
+        (keys.get(pid) != digest for pid, digest in zip(index.row_ids, index.row_digests)),
         dtype=bool, count=len(index.row_ids),
     )
     index = index.without(dropped)
     present = set(index.row_ids)
-    added = [p for p in papers if p.id not in present]
+    added = fetch([pid for pid in keys if pid not in present])
     return LexicalUpdate(index.appended(added, title_repeats), len(added), int(dropped.sum()))
+
+
+class _Fetched(Sequence[Paper]):
+    """The papers of `ids`, read a slice at a time (what build_lexical walks)."""
+
+    def __init__(self, ids: tuple[str, ...], fetch: Callable[[Sequence[str]], Sequence[Paper]]) -> None:
+        self._ids, self._fetch = ids, fetch
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, row):  # type: ignore[override]
+        if isinstance(row, slice):
+            return list(self._fetch(self._ids[row]))
+        return self._fetch([self._ids[row]])[0]

@@ -22,7 +22,6 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from corpus.paper import Paper
 
 # Never in a normalized title (letters, digits and single spaces only), so no key matches across it.
 _SEP = "\x00"
@@ -116,12 +115,16 @@ def _ordered(values: list) -> np.ndarray:
 
 
 class TitleIndex:
-    """The normalized titles of a retriever (`_by_title`: key -> paper, in insertion order), indexed for autocomplete."""
+    """The normalized titles of a retriever, indexed for autocomplete.
 
-    def __init__(self, by_title: dict[str, Paper], chunk: int = _BUILD_CHUNK) -> None:
+    `by_title` maps each normalized title to (paper id, title as parsed), in the retriever's row
+    order; completions are paper ids (the papers stay where they are kept, see paper_rows.py).
+    """
+
+    def __init__(self, by_title: dict[str, tuple[str, str]], chunk: int = _BUILD_CHUNK) -> None:
         start = time.perf_counter()
         self._keys = list(by_title)
-        self._papers = list(by_title.values())
+        self._entries = list(by_title.values())
         n = len(self._keys)
         self._n = n
         order = _ordered(self._keys)
@@ -143,9 +146,9 @@ class TitleIndex:
         self._words = self._build_words(chunk)
         # The fallback's tie-break: the paper's title, then insertion order (the scan's stable sort).
         self._title_rank = np.empty(n, np.int64)
-        self._title_rank[_ordered([p.title for p in self._papers])] = np.arange(n)
+        self._title_rank[_ordered([title for _, title in self._entries])] = np.arange(n)
         # The scan left out papers already picked by id; two keys may in principle hold one paper id.
-        paper_ids = [p.id for p in self._papers]
+        paper_ids = [pid for pid, _ in self._entries]
         codes = {pid: i for i, pid in enumerate(dict.fromkeys(paper_ids))}
         self._id_code = np.fromiter(map(codes.__getitem__, paper_ids), np.int64, n)
         self.size = TitleIndexSize(n, round(time.perf_counter() - start, 3), self._nbytes())
@@ -196,18 +199,18 @@ class TitleIndex:
 
     # --- completion ----------------------------------------------------------------------
 
-    def complete(self, key: str, limit: int) -> list[Paper]:
-        """Return what the scan returned for the normalized, non-empty `key` and `limit`."""
+    def complete(self, key: str, limit: int) -> list[str]:
+        """Return the ids of the papers the scan returned for the normalized, non-empty `key` and `limit`."""
         # A negative limit sliced the scan's whole list of starts and contains (and never fell back).
         need = limit if limit >= 0 else None
         picked = self._starting(key, need)
         if need is None or len(picked) < need:
             picked += self._containing(key, None if need is None else need - len(picked))
         if need is None:
-            return [self._papers[i] for i in picked[:limit]]
+            return [self._entries[i][0] for i in picked[:limit]]
         if len(picked) < limit:
             picked += self._sharing_words(key, picked, limit - len(picked))
-        return [self._papers[i] for i in picked]
+        return [self._entries[i][0] for i in picked]
 
     def _starting(self, key: str, need: int | None) -> list[int]:
         """Positions of the titles starting with `key`, the first `need` in insertion order."""

@@ -47,11 +47,16 @@ class Base:
 
 @dataclass(frozen=True)
 class CachedVectors:
-    """A matrix as a sync left it: row i holds paper ids[i] embedded from texts of digest digests[i]."""
+    """A matrix as a sync left it: row i holds paper ids[i] embedded from texts of digest digests[i].
+
+    contents[i] is that paper's content digest (corpus/paper.py) then: what the store lists for
+    every paper without reading it, so a start finds what changed without reading the papers.
+    """
 
     signature: str
     ids: tuple[str, ...]
     digests: tuple[str, ...]
+    contents: tuple[str, ...]
     matrix: VectorMatrix
     # Chroma's record count when this was written: the test that nothing changed since.
     records: int
@@ -89,6 +94,7 @@ def _arrays(cached: CachedVectors, token: str, rows: np.ndarray | None = None) -
         "token": np.frombuffer(token.encode("ascii"), dtype=np.uint8),
         "ids": strings_to_array(pick(cached.ids)),
         "digests": strings_to_array(pick(cached.digests)),
+        "contents": strings_to_array(pick(cached.contents)),
         "records": np.array([cached.records], dtype=np.int64),
         "doc": m.doc, "windows": m.windows, "window_start": m.window_start,
         # 48 bytes a paper, kept so a large corpus's first pass opens without reading every vector.
@@ -124,6 +130,7 @@ def _load(path: Path, signature: str) -> CachedVectors | None:
             return None
         ids = tuple(array_to_strings(data["ids"]))
         digests = tuple(array_to_strings(data["digests"]))
+        contents = tuple(array_to_strings(data["contents"]))
         matrix = VectorMatrix(data["doc"], data["windows"], data["window_start"], data.get("codes"))
         records = int(data["records"][0])
         token = bytes(data["token"]).decode("ascii") if "token" in data else None
@@ -132,12 +139,12 @@ def _load(path: Path, signature: str) -> CachedVectors | None:
         log.warning("%s is unreadable (%s): reading the vectors from the store", path, exc.__class__.__name__)
         return None
     n = len(ids)
-    if len(digests) != n or matrix.doc.shape[0] != n or matrix.window_start.size != n + 1 or int(matrix.window_start[-1]) != matrix.windows.shape[0] \
+    if len(digests) != n or len(contents) != n or matrix.doc.shape[0] != n or matrix.window_start.size != n + 1 or int(matrix.window_start[-1]) != matrix.windows.shape[0] \
             or (matrix.codes is not None and matrix.codes.shape != (matrix.doc.shape[1] // 64, n)):
         log.warning("%s is inconsistent: reading the vectors from the store", path)
         return None
     base = Base(token, ids, digests) if token is not None else None
-    return CachedVectors(signature, ids, digests, matrix, records, base, gone)
+    return CachedVectors(signature, ids, digests, contents, matrix, records, base, gone)
 
 
 def _joined(base: CachedVectors, segment: CachedVectors) -> CachedVectors:
@@ -151,7 +158,8 @@ def _joined(base: CachedVectors, segment: CachedVectors) -> CachedVectors:
                           np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), codes)
     ids = tuple(base.ids[i] for i in kept) + segment.ids
     digests = tuple(base.digests[i] for i in kept) + segment.digests
-    return CachedVectors(base.signature, ids, digests, matrix, segment.records, base.base)
+    contents = tuple(base.contents[i] for i in kept) + segment.contents
+    return CachedVectors(base.signature, ids, digests, contents, matrix, segment.records, base.base)
 
 
 def _rows(m: VectorMatrix, rows: np.ndarray) -> VectorMatrix:

@@ -3,7 +3,7 @@
 Chroma is the store of record. Reading all of it back (metadata to reconcile, then every
 embedding) took 30 s at 87k papers, on every start and every corpus change. So each sync
 also writes the matrix it ends with to a cache file, tagged with the paper ids, their
-vector digests and the number of records Chroma held. The next sync starts from that file
+vector and content digests and the number of records Chroma held. The next sync starts from that file
 and touches Chroma only for the difference: records of gone or edited papers deleted, new
 papers looked up by id (another process may have embedded them) or embedded.
 
@@ -22,8 +22,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from corpus.paper import Paper
 from corpus.store import write_atomic
+from retrieval.paper_rows import WALK_BATCH, PaperRows
 from retrieval.vector_cache import CachedVectors, load_cache, save_cache
 from retrieval.vector_matrix import DIM, VectorMatrix
 from retrieval.vectors import ChromaVectors, ReconcileReport, record_ids, vector_digest
@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 
 
 # Part of the cache's signature: a cache of another layout is ignored, not misread.
-CACHE_FORMAT = 2
+# 3: rows carry their paper's content digest (a cache of format 2 is replaced by one full reconcile).
+CACHE_FORMAT = 3
 
 
 def _signature(store: ChromaVectors) -> str:
@@ -41,7 +42,8 @@ def _signature(store: ChromaVectors) -> str:
 
 def sync_vectors(
     store: ChromaVectors,
-    papers: Sequence[Paper],
+    papers: PaperRows,
+    contents: Sequence[str],
     cache: Path,
     check: Path,
     *,
@@ -51,6 +53,8 @@ def sync_vectors(
 ) -> tuple[ReconcileReport, VectorMatrix]:
     """Make `store` hold exactly the vectors of `papers` and return them (row i = papers[i]).
 
+    `contents[i]` is paper i's content digest: a row the cache holds with the same one keeps
+    its vectors without its paper being read; only new and edited papers are read.
     `check` records the vector directory's fingerprint as the last sync left it: when the
     cache covers `papers` and the files are untouched since, Chroma is not even opened
     (importing and opening it was a second of every start). The cache is written as a segment of
@@ -58,9 +62,10 @@ def sync_vectors(
     """
     signature = _signature(store)
     cached = load_cache(cache, signature)
-    digests = [vector_digest(store.texts(p)) for p in papers]
-    if cached is not None and _covers(cached, papers, digests) and _untouched(store, check, cached) and not compact:
-        return ReconcileReport(complete={p.id: d for p, d in zip(papers, digests)}), _reordered(cached, papers)
+    ids, contents = papers.ids, tuple(contents)
+    digests = _digests(store, papers, contents, cached)
+    if cached is not None and _covers(cached, ids, contents) and _untouched(store, check, cached) and not compact:
+        return ReconcileReport(complete=dict(zip(ids, digests))), _reordered(cached, ids)
     count = store.count()
     if cached is not None and cached.records == count:
         report, matrix, changed = _by_difference(store, papers, digests, cached, progress, on_indexed)
@@ -72,7 +77,7 @@ def sync_vectors(
     records = store.count()
     if changed or compact:
         base = cached.base if cached is not None else None
-        save_cache(cache, CachedVectors(signature, tuple(p.id for p in papers), tuple(digests), matrix, records), base, compact)
+        save_cache(cache, CachedVectors(signature, ids, tuple(digests), contents, matrix, records), base, compact)
     # Opening a client touches the files: the fingerprint is taken once it is closed.
     store.close()
     fingerprint = store.fingerprint()
@@ -81,9 +86,30 @@ def sync_vectors(
     return report, matrix
 
 
-def _covers(cached: CachedVectors, papers: Sequence[Paper], digests: list[str]) -> bool:
-    """Return whether the cache holds exactly these papers with these digests (in any order)."""
-    return len(cached.ids) == len(papers) and dict(zip(cached.ids, cached.digests)) == {p.id: d for p, d in zip(papers, digests)}
+def _digests(store: ChromaVectors, papers: PaperRows, contents: tuple[str, ...], cached: CachedVectors | None) -> list[str]:
+    """Return each paper's vector digest: the cache's where it holds the paper with the same content, else read and computed."""
+    if cached is not None and cached.ids == papers.ids and cached.contents == contents:
+        return list(cached.digests)
+    known = {} if cached is None else {pid: (c, d) for pid, c, d in zip(cached.ids, cached.contents, cached.digests)}
+    digests: list[str] = []
+    unknown: list[int] = []
+    for pos, (pid, content) in enumerate(zip(papers.ids, contents)):
+        hit = known.get(pid)
+        digests.append(hit[1] if hit is not None and hit[0] == content else "")
+        if not digests[-1]:
+            unknown.append(pos)
+    for start in range(0, len(unknown), WALK_BATCH):
+        rows = unknown[start:start + WALK_BATCH]
+        for pos, paper in zip(rows, papers.papers([papers.ids[i] for i in rows], keep=False)):
+            digests[pos] = vector_digest(store.texts(paper))
+    return digests
+
+
+def _covers(cached: CachedVectors, ids: tuple[str, ...], contents: tuple[str, ...]) -> bool:
+    """Return whether the cache holds exactly these papers with these contents (in any order)."""
+    if cached.ids == ids and cached.contents == contents:
+        return True
+    return len(cached.ids) == len(ids) and dict(zip(cached.ids, cached.contents)) == dict(zip(ids, contents))
 
 
 def _untouched(store: ChromaVectors, check: Path, cached: CachedVectors) -> bool:
@@ -96,40 +122,42 @@ def _untouched(store: ChromaVectors, check: Path, cached: CachedVectors) -> bool
     return fingerprint is not None and recorded.get("fingerprint") == fingerprint and recorded.get("records") == cached.records
 
 
-def _reordered(cached: CachedVectors, papers: Sequence[Paper]) -> VectorMatrix:
-    """Return the cached matrix with its rows in the order of `papers` (which it covers)."""
-    if tuple(p.id for p in papers) == cached.ids:
+def _reordered(cached: CachedVectors, ids: tuple[str, ...]) -> VectorMatrix:
+    """Return the cached matrix with its rows in the order of `ids` (which it covers)."""
+    if ids == cached.ids:
         return cached.matrix
     row_of = {pid: i for i, pid in enumerate(cached.ids)}
-    rows = np.array([row_of[p.id] for p in papers], dtype=np.int64)
-    matrix = _assemble(papers, rows, cached.matrix, {})
+    rows = np.array([row_of[pid] for pid in ids], dtype=np.int64)
+    matrix = _assemble(ids, rows, cached.matrix, {})
     codes = cached.matrix.codes
     return matrix if codes is None else VectorMatrix(matrix.doc, matrix.windows, matrix.window_start, codes[:, rows])
 
 
 def _by_difference(
     store: ChromaVectors,
-    papers: Sequence[Paper],
+    papers: PaperRows,
     digests: list[str],
     cached: CachedVectors,
     progress: bool,
     on_indexed: Callable[[dict[str, str]], None] | None,
 ) -> tuple[ReconcileReport, VectorMatrix, bool]:
+    ids = papers.ids
     row_of = {pid: i for i, pid in enumerate(cached.ids)}
-    current = {p.id: d for p, d in zip(papers, digests)}
-    reuse = np.full(len(papers), -1, dtype=np.int64)
-    fresh: list[Paper] = []
-    for pos, (paper, digest) in enumerate(zip(papers, digests)):
-        row = row_of.get(paper.id)
+    current = dict(zip(ids, digests))
+    reuse = np.full(len(ids), -1, dtype=np.int64)
+    fresh_ids: list[str] = []
+    for pos, (pid, digest) in enumerate(zip(ids, digests)):
+        row = row_of.get(pid)
         if row is not None and cached.digests[row] == digest:
             reuse[pos] = row
         else:
-            fresh.append(paper)
+            fresh_ids.append(pid)
     stale_rows = [i for i, pid in enumerate(cached.ids) if current.get(pid) != cached.digests[i]]
-    if not fresh and not stale_rows:
+    if not fresh_ids and not stale_rows:
         if np.array_equal(reuse, np.arange(len(cached.ids))):
             return ReconcileReport(complete=current), cached.matrix, False
-        return ReconcileReport(complete=current), _assemble(papers, reuse, cached.matrix, {}), True
+        return ReconcileReport(complete=current), _assemble(ids, reuse, cached.matrix, {}), True
+    fresh = papers.papers(fresh_ids, keep=False)
     # Another process may have embedded some of them already (and died before writing its cache).
     found = store.fetch(fresh)
     todo = [p for p in fresh if p.id not in found]
@@ -140,7 +168,7 @@ def _by_difference(
     ]
     store.delete(doomed)
     embedding = {p.id for p in todo}
-    complete = {p.id: current[p.id] for p in papers if p.id not in embedding}
+    complete = {pid: current[pid] for pid in ids if pid not in embedding}
     embedded: dict[str, np.ndarray] = {}
     if todo:
         log.info("embedding %d papers, removing the vectors of %d", len(todo), len(stale_rows))
@@ -150,29 +178,29 @@ def _by_difference(
     repaired = tuple(p.id for p in todo if p.id in row_of)
     gone = tuple(cached.ids[i] for i in stale_rows if cached.ids[i] not in current)
     report = ReconcileReport(tuple(p.id for p in todo), repaired, gone, complete)
-    return report, _assemble(papers, reuse, cached.matrix, found), True
+    return report, _assemble(ids, reuse, cached.matrix, found), True
 
 
-def _assemble(papers: Sequence[Paper], reuse: np.ndarray, old: VectorMatrix, new: dict[str, np.ndarray]) -> VectorMatrix:
-    """Return the matrix of `papers`: row `reuse[i]` of `old` where it is >= 0, else `new[paper id]`."""
-    n = len(papers)
+def _assemble(ids: Sequence[str], reuse: np.ndarray, old: VectorMatrix, new: dict[str, np.ndarray]) -> VectorMatrix:
+    """Return the matrix of papers `ids`: row `reuse[i]` of `old` where it is >= 0, else `new[ids[i]]`."""
+    n = len(ids)
     reused = reuse >= 0
     doc = np.empty((n, old.doc.shape[1] if old.doc.ndim == 2 else DIM), dtype=np.float32)
     doc[reused] = old.doc[reuse[reused]]
     counts = np.zeros(n, dtype=np.int64)
     counts[reused] = np.diff(old.window_start)[reuse[reused]]
     for i in np.flatnonzero(~reused):
-        rows = new[papers[i].id]
+        rows = new[ids[i]]
         doc[i] = rows[0]
         counts[i] = len(rows) - 1
     start = np.concatenate([[0], np.cumsum(counts)])
     windows = np.empty((int(start[-1]), doc.shape[1]), dtype=np.float32)
     if windows.shape[0]:
         # Only corpora with sentence windows get here: a loop over papers is fine at their size.
-        for i, paper in enumerate(papers):
+        for i, pid in enumerate(ids):
             if reuse[i] >= 0:
                 r = int(reuse[i])
                 windows[start[i]:start[i + 1]] = old.windows[old.window_start[r]:old.window_start[r + 1]]
             else:
-                windows[start[i]:start[i + 1]] = new[paper.id][1:]
+                windows[start[i]:start[i + 1]] = new[pid][1:]
     return VectorMatrix(doc, windows, start)

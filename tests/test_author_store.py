@@ -18,7 +18,7 @@ import pytest
 from corpus.author_index import AuthorIndex
 from corpus.ingest import open_corpus
 from corpus.records import Candidate
-from corpus.sqlite_schema import SCHEMA_VERSION
+from corpus.sqlite_schema import MIGRATIONS
 from corpus.sqlite_store import SqliteCorpusStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,7 +108,8 @@ def test_the_migration_backfills_papers_stored_before_it(tmp_path: Path) -> None
     # The file as the previous schema left it: papers with their authors, no author table.
     conn = sqlite3.connect(path)
     conn.execute("DROP TABLE paper_authors")
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    conn.execute("DROP INDEX papers_keys")  # a later migration's
+    conn.execute(f"PRAGMA user_version = {next(i for i, m in enumerate(MIGRATIONS) if 'paper_authors' in m[0])}")
     conn.commit()
     conn.close()
     with pytest.raises(Exception, match="older PaperScout"):

@@ -26,6 +26,14 @@ class CountingEncoder:
         return self.inner.encode(texts)
 
 
+
+def _keyed(papers):
+    """Return (keys, fetch) of a list of papers, as open_lexical reads them from the store."""
+    from retrieval.paper_rows import ListSource
+
+    source = ListSource(papers)
+    return source.keys(), source.fetch
+
 def paths(root) -> IndexPaths:
     """Return an index layout under `root` (the bot names its files in bot/datadir.py)."""
     return IndexPaths(
@@ -107,8 +115,8 @@ def test_bm25_is_persisted_and_brought_up_to_date_by_difference(tmp_path, small_
     real_tokenize = lexical.tokenize
     monkeypatch.setattr(lexical, "tokenize", lambda text: tokenized.append(text) or real_tokenize(text))
 
-    first = index_module.open_lexical(small_papers, tmp_path / "bm25.npz", 2)
-    second = index_module.open_lexical(small_papers, tmp_path / "bm25.npz", 2)
+    first = index_module.open_lexical(*_keyed(small_papers), tmp_path / "bm25.npz", 2)
+    second = index_module.open_lexical(*_keyed(small_papers), tmp_path / "bm25.npz", 2)
     assert len(built) == 1 and len(tokenized) == len(small_papers)  # the second open loaded the file
     query = tokenize("implicit differentiation of optimization problems")
     np.testing.assert_array_equal(first.terms.scores(query), second.terms.scores(query))
@@ -118,7 +126,7 @@ def test_bm25_is_persisted_and_brought_up_to_date_by_difference(tmp_path, small_
     # One paper edited: only it is tokenized again, and it moves to the last row.
     tokenized.clear()
     changed = [dataclasses.replace(small_papers[0], clean_title="A different title"), *small_papers[1:]]
-    third = index_module.open_lexical(changed, tmp_path / "bm25.npz", 2)
+    third = index_module.open_lexical(*_keyed(changed), tmp_path / "bm25.npz", 2)
     assert len(built) == 1 and len(tokenized) == 1
     assert third.row_ids == tuple(p.id for p in small_papers[1:]) + (small_papers[0].id,)
 
@@ -126,8 +134,8 @@ def test_bm25_is_persisted_and_brought_up_to_date_by_difference(tmp_path, small_
 def test_damaged_bm25_file_is_rebuilt_not_fatal(tmp_path, small_papers):
     from retrieval.index import open_lexical
 
-    open_lexical(small_papers, tmp_path / "bm25.npz", 2)
+    open_lexical(*_keyed(small_papers), tmp_path / "bm25.npz", 2)
     (tmp_path / "bm25.npz").write_bytes(b"garbage")
-    index = open_lexical(small_papers, tmp_path / "bm25.npz", 2)
+    index = open_lexical(*_keyed(small_papers), tmp_path / "bm25.npz", 2)
     assert index.terms.n_docs == len(small_papers)
     assert (tmp_path / "bm25.npz").stat().st_size > 100  # written again

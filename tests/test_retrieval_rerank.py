@@ -49,14 +49,14 @@ def test_zero_weight_or_flat_scores_change_nothing():
 
 
 def test_the_paper_both_signals_rank_first_stays_first():
-    from retrieval.hybrid import _agreed_row, _put_first
+    from retrieval.fusion import agreed_row, put_first
 
     fused = np.array([3.0, 1.0, 2.5, -np.inf])
     lexical = np.array([1.0, 0.5, 4.0, 9.0])  # row 3 is filtered out (-inf): it cannot be the agreed one
     dense = np.array([0.3, 0.2, 0.6, 0.9])
-    assert _agreed_row(fused, lexical, dense) == 2
-    out = _put_first(fused, 2)
+    assert agreed_row(fused, lexical, dense) == 2
+    out = put_first(fused, 2)
     assert int(np.argmax(out)) == 2 and out[0] == 3.0 and out[3] == -np.inf
     # The signals disagree, or no word matches: the fusion decides.
-    assert _agreed_row(fused, lexical, np.array([0.7, 0.2, 0.6, 0.9])) is None
-    assert _agreed_row(fused, np.zeros(4), dense) is None
+    assert agreed_row(fused, lexical, np.array([0.7, 0.2, 0.6, 0.9])) is None
+    assert agreed_row(fused, np.zeros(4), dense) is None

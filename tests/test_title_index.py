@@ -9,6 +9,7 @@ import pytest
 from corpus.clean import normalize_title
 from corpus.ingest import open_corpus
 from corpus.paper import Paper
+from retrieval.paper_rows import PaperRows
 from retrieval.hybrid import HybridRetriever
 from retrieval.title_index import TitleIndex
 
@@ -41,7 +42,7 @@ def retriever_over(papers: list[Paper]) -> HybridRetriever:
     # complete_titles needs only the papers; the rest of a retriever (BM25, vectors, the
     # model) would cost seconds and play no part, so this one is made without them.
     retriever = HybridRetriever.__new__(HybridRetriever)
-    retriever.papers = papers
+    retriever.papers = PaperRows.of(papers)
     return retriever
 
 
@@ -73,6 +74,8 @@ def typed_strings(papers: list[Paper], rng: random.Random, count: int) -> list[s
 
 def check(papers: list[Paper], typed: list[str]) -> int:
     """Compare the index with the scan for every typed string and limit; return how many comparisons were made."""
+    # A retriever's rows are distinct papers (ids repeat only in TitleIndex's own tests below).
+    papers = list({p.id: p for p in papers}.values())
     retriever = retriever_over(papers)
     by_title = {normalize_title(p.title): p for p in papers}
     compared = 0
@@ -139,7 +142,7 @@ def test_the_fallback_orders_by_shared_words_then_title_then_insertion():
 
 def test_the_index_reports_its_size():
     papers = random_papers(random.Random(5), 200)
-    index = TitleIndex({normalize_title(p.title): p for p in papers})
+    index = TitleIndex({normalize_title(p.title): (p.id, p.title) for p in papers})
     assert index.size.titles == len(index) == len({normalize_title(p.title) for p in papers})
     assert index.size.bytes > 0 and index.size.build_s >= 0
 
@@ -149,8 +152,8 @@ def test_an_index_built_in_small_chunks_completes_the_same(chunk):
     rng = random.Random(chunk)
     papers = random_papers(rng, 500)
     by_title = {normalize_title(p.title): p for p in papers}
-    index = TitleIndex(by_title, chunk=chunk)
+    index = TitleIndex({key: (p.id, p.title) for key, p in by_title.items()}, chunk=chunk)
     for text in typed_strings(papers, rng, 150):
         key = normalize_title(text)
         for limit in (1, 25) if key else ():
-            assert [p.id for p in index.complete(key, limit)] == [p.id for p in scan_complete(papers, by_title, text, limit)]
+            assert index.complete(key, limit) == [p.id for p in scan_complete(papers, by_title, text, limit)]
