@@ -65,7 +65,7 @@ def sync_vectors(
     ids, contents = papers.ids, tuple(contents)
     digests = _digests(store, papers, contents, cached)
     if cached is not None and _covers(cached, ids, contents) and _untouched(store, check, cached) and not compact:
-        return ReconcileReport(complete=dict(zip(ids, digests))), _reordered(cached, ids)
+        return ReconcileReport(complete=dict(zip(ids, digests)), untouched=True), _reordered(cached, ids)
     count = store.count()
     if cached is not None and cached.records == count:
         report, matrix, changed = _by_difference(store, papers, digests, cached, progress, on_indexed)

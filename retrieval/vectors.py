@@ -8,10 +8,8 @@ collection's metadata names the model and the embedding-text version; a change o
 re-embeds everything.
 
 Reads are paged or targeted by ids, never "everything at once": Chroma's SQLite backend
-refuses a query with more variables than SQLite allows (about 32k rows).
-
-Search runs exactly over the vectors held in memory, which a process gets from its cache
-file rather than from Chroma whenever it can (see vector_sync.py).
+refuses a query with more variables than SQLite allows (about 32k rows). Search runs on
+vectors in memory, from the cache file rather than Chroma whenever it can (vector_sync.py).
 """
 
 from __future__ import annotations
@@ -30,6 +28,7 @@ import numpy as np
 from corpus.failpoints import crash_point
 from corpus.paper import Paper
 from retrieval.encoder import Encoder
+from retrieval.paper_rows import PaperRows
 from retrieval.progress import ProgressBar
 from retrieval.sentences import STRIDE, WINDOW, windows
 from retrieval.shipped_vectors import shipped_vectors
@@ -64,6 +63,8 @@ class ReconcileReport:
     repaired: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     complete: Mapping[str, str] = field(default_factory=dict)
+    # Found as the cache left them, Chroma not opened: the store's marks need no follow-up.
+    untouched: bool = False
 
 
 def chroma_client(path: Path, server: str | None = None):
@@ -233,9 +234,7 @@ class ChromaVectors:
                 self._collection.delete(ids=ids[start:start + PAGE])
 
     def reconcile(
-        self,
-        papers: Sequence[Paper],
-        *,
+        self, papers: Sequence[Paper], *,
         progress: bool = False,
         on_indexed: Callable[[dict[str, str]], None] | None = None,
     ) -> tuple[ReconcileReport, dict[str, np.ndarray]]:
@@ -339,12 +338,12 @@ class ChromaVectors:
             for pid, rows in found.items() if len(rows) == wanted[pid][1]
         }
 
-    def load(self, papers: Sequence[Paper], known: Mapping[str, np.ndarray] | None = None) -> VectorMatrix:
+    def load(self, papers: PaperRows, known: Mapping[str, np.ndarray] | None = None) -> VectorMatrix:
         """Return the vectors of `papers` (row i = papers[i]): those in `known`, the others read from the store."""
         known = dict(known or {})
-        missing = [p for p in papers if p.id not in known]
-        known.update(self.fetch(missing))
-        absent = sum(1 for p in papers if p.id not in known)
+        # By id: only the papers missing from `known` are read (a million after a full embed would take a minute).
+        known.update(self.fetch(papers.papers([pid for pid in papers.ids if pid not in known], keep=False)))
+        absent = sum(1 for pid in papers.ids if pid not in known)
         if absent:
             raise VectorStoreError(f"{absent} papers have no stored vector in {self.where}; {REPAIR_HINT}")
-        return VectorMatrix.from_rows([known[p.id] for p in papers])
+        return VectorMatrix.from_rows([known[pid] for pid in papers.ids])

@@ -68,3 +68,17 @@ def test_nearest_finds_the_exact_dense_neighbours(shipped_services, pooled) -> N
     for row in (0, 100, 200, 300):
         exact = np.argsort(-(doc @ doc[row]), kind="stable")[:10]
         assert list(pooled.nearest(doc[row], 10)) == list(exact)
+
+
+def test_the_dense_list_is_pooled_from_the_rows_it_scored_as_from_every_row(pooled) -> None:
+    # A large corpus's dense list is -inf outside the sign shortlist: its top found among the
+    # shortlist's rows alone (cheap at a million papers) must be the top found over every row.
+    rng = np.random.default_rng(3)
+    n = len(pooled)
+    for trial in range(20):
+        scored = np.sort(rng.choice(n, size=int(rng.integers(1, 200)), replace=False))
+        dense = np.full(n, -np.inf, dtype=np.float32)
+        dense[scored] = rng.standard_normal(scored.size).astype(np.float32)
+        bm25 = np.where(rng.random(n) < 0.3, rng.random(n) * 5, 0.0)
+        allowed = None if trial % 2 else rng.random(n) < 0.5
+        np.testing.assert_array_equal(pooled._pool([dense, bm25], allowed, scored), pooled._pool([dense, bm25], allowed, None))

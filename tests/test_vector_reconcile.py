@@ -11,6 +11,7 @@ import pytest
 
 from corpus.records import Candidate, new_paper
 from retrieval.index import open_index
+from retrieval.paper_rows import PaperRows
 from retrieval.vector_lock import VectorLockBusy, vector_lock
 from retrieval.vectors import ChromaVectors, record_ids, texts_of, vector_digest
 from tests.test_retrieval_index import paths
@@ -151,6 +152,6 @@ def test_a_new_collection_builds_chromas_graph_cheaply_and_reads_back_exactly(tm
     with vector_lock(where.vectors_lock), ChromaVectors(where.vectors, encoder) as store:
         hnsw = store._collection.configuration["hnsw"]
         assert {k: hnsw[k] for k in HNSW} == HNSW
-        stored = store.load(corpus)
+        stored = store.load(PaperRows.of(corpus))
     np.testing.assert_allclose(stored.doc, opened.vectors.doc, atol=1e-6)
     np.testing.assert_allclose(stored.doc, encoder.encode([store.texts(p)[0] for p in corpus]), atol=1e-6)
