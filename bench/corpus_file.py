@@ -92,6 +92,14 @@ class PrecomputedEncoder:
         self.name = model.name
         self.vectors = vectors
 
+    def supplied(self, todo: list[tuple[Paper, list[str], str]]) -> dict[str, np.ndarray]:
+        """Return paper id -> its rows, for the (paper, texts, digest) items whose every text has a supplied vector.
+
+        The vector store writes these as it writes shipped vectors, in large batches (retrieval/vectors.py).
+        """
+        return {paper.id: np.stack([self.vectors[t] for t in texts]) for paper, texts, _ in todo
+                if all(t in self.vectors for t in texts)}
+
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Return one unit row per text: supplied where known, else the model's."""
         out = np.zeros((len(texts), 384), dtype=np.float32)

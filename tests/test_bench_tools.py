@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
 import json
 import subprocess
@@ -166,3 +167,27 @@ def test_bench_children_import_this_checkout_from_anywhere(tmp_path) -> None:
     assert str(CHECKOUT) in path and installed and path.index(str(CHECKOUT)) < min(installed)
     assert own_code({"PYTHONPATH": "/elsewhere"})["PYTHONPATH"] == f"{CHECKOUT}{os.pathsep}/elsewhere"
     assert own_code({})["PYTHONPATH"] == str(CHECKOUT)
+
+
+def test_supplied_vectors_are_stored_in_large_writes_without_the_model(tmp_path, monkeypatch) -> None:
+    from retrieval import vectors as vector_module
+    from retrieval.index import open_index
+    from tests.test_retrieval_index import paths
+    from tests.test_vector_reconcile import HashEncoder, papers
+
+    monkeypatch.setattr(vector_module, "READY_CHUNK", 16)
+    corpus = papers(40)
+    rng = np.random.default_rng(1)
+    given = {p.text: (lambda v: v / np.linalg.norm(v))(rng.standard_normal(384).astype(np.float32)) for p in corpus[:35]}
+    model = HashEncoder()
+    encoder = PrecomputedEncoder(model, given)
+    where = dataclasses.replace(paths(tmp_path), with_windows=False)
+    writes = []
+    real_write = vector_module.ChromaVectors._write
+    monkeypatch.setattr(vector_module.ChromaVectors, "_write", lambda self, chunk, *a: writes.append(len(chunk)) or real_write(self, chunk, *a))
+    opened = open_index(corpus, where, encoder, progress=False)
+    # 35 supplied: three writes of at most 16, none encoded; the other 5 by the model in one chunk of 32.
+    assert writes == [16, 16, 3, 5] and model.texts == 5
+    rows = {pid: i for i, pid in enumerate(opened.retriever.papers.ids)}
+    for paper in corpus[:35]:
+        np.testing.assert_allclose(opened.retriever.vectors.doc[rows[paper.id]], given[paper.text], atol=1e-6)
