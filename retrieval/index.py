@@ -17,7 +17,7 @@ from retrieval.fusion import FusionConfig
 from retrieval.hybrid import HybridRetriever
 from retrieval.lexical import LexicalIndex, update_lexical
 from retrieval.paper_rows import ListSource, PaperRows, PaperSource
-from retrieval.segments import folds
+from retrieval.segments import difference, folds
 from retrieval.vector_cache import segment_path
 from retrieval.vector_lock import vector_lock
 from retrieval.vector_sync import sync_vectors
@@ -82,11 +82,11 @@ def open_lexical(
 
 
 def _pending(index: LexicalIndex, on_disk: dict[str, str] | None) -> int | None:
-    """Return how many rows of `index` the file's rows `on_disk` lack or hold stale, plus rows only the file has."""
+    """Return how large the difference between `index` and the file's rows `on_disk` is, counted as the vector cache counts it."""
     if on_disk is None:
         return None
-    current = dict(zip(index.row_ids, index.row_digests))
-    return sum(1 for pid, digest in current.items() if on_disk.get(pid) != digest) + sum(1 for pid in on_disk if pid not in current)
+    rows, gone = difference(index.row_ids, index.row_digests, on_disk)
+    return len(rows) + len(gone)
 
 
 Papers = Union[PaperSource, Sequence[Paper]]

@@ -10,6 +10,8 @@ whole file once the difference passes this rule, or on `paperscout reindex --com
 
 from __future__ import annotations
 
+from typing import Mapping, Sequence
+
 # The difference is folded once it holds more than this share of the rows ...
 COMPACT_SHARE = 0.01
 # ... and more than this many rows: tokenizing 2,000 abstracts at an open takes about a second.
@@ -19,3 +21,11 @@ SEGMENT_ROWS = 2_000
 def folds(pending: int, rows: int) -> bool:
     """Return whether `pending` changed rows out of `rows` are to be written into a new whole file."""
     return pending > max(SEGMENT_ROWS, COMPACT_SHARE * rows)
+
+
+def difference(ids: Sequence[str], digests: Sequence[str], before: Mapping[str, str]) -> tuple[list[int], list[str]]:
+    """Return the rows of (ids, digests) that `before` (id -> digest of the whole file) lacks or holds otherwise,
+    and the ids `before` holds that are not current (gone or edited): what a segment carries, for both files."""
+    current = dict(zip(ids, digests))
+    rows = [i for i, (pid, digest) in enumerate(zip(ids, digests)) if before.get(pid) != digest]
+    return rows, [pid for pid, digest in before.items() if current.get(pid) != digest]

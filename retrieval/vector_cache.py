@@ -31,7 +31,7 @@ from corpus.store import write_atomic_with
 from retrieval.npz_mmap import mapped_npz, save_aligned_npz
 from retrieval.npz_strings import array_to_strings, strings_to_array
 from retrieval.prefilter import SignCodes
-from retrieval.segments import folds
+from retrieval.segments import difference, folds
 from retrieval.vector_matrix import VectorMatrix
 
 log = logging.getLogger(__name__)
@@ -75,9 +75,7 @@ def save_cache(path: Path, cached: CachedVectors, base: Base | None, compact: bo
     """Write `cached`: as a segment of `base` while that stays small, else (or when `compact`) as a new base."""
     if base is not None and not compact:
         # Built here, when a sync writes, not at every start that reads the files.
-        current, before = dict(zip(cached.ids, cached.digests)), dict(zip(base.ids, base.digests))
-        gone = [pid for pid, digest in before.items() if current.get(pid) != digest]
-        rows = [i for i, (pid, digest) in enumerate(zip(cached.ids, cached.digests)) if before.get(pid) != digest]
+        rows, gone = difference(cached.ids, cached.digests, dict(zip(base.ids, base.digests)))
         if not folds(len(rows) + len(gone), len(cached.ids)):
             _save_segment(segment_path(path), cached, base.token, np.array(rows, dtype=np.int64), gone)
             return

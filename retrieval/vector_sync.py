@@ -63,12 +63,17 @@ def sync_vectors(
     signature = _signature(store)
     cached = load_cache(cache, signature)
     ids, contents = papers.ids, tuple(contents)
-    digests = _digests(store, papers, contents, cached)
-    if cached is not None and _covers(cached, ids, contents) and _untouched(store, check, cached) and not compact:
+    same_rows = cached is not None and cached.ids == ids and cached.contents == contents
+    # Where each cached paper is, built once for the comparisons below (none when the rows are the same).
+    row_of = {} if cached is None or same_rows else {pid: i for i, pid in enumerate(cached.ids)}
+    digests = list(cached.digests) if same_rows else _digests(store, papers, contents, cached, row_of)
+    covers = same_rows or (cached is not None and len(row_of) == len(ids) and all(
+        row_of.get(pid) is not None and cached.contents[row_of[pid]] == c for pid, c in zip(ids, contents)))
+    if covers and _untouched(store, check, cached) and not compact:
         return ReconcileReport(complete=dict(zip(ids, digests)), untouched=True), _reordered(cached, ids)
     count = store.count()
     if cached is not None and cached.records == count:
-        report, matrix, changed = _by_difference(store, papers, digests, cached, progress, on_indexed)
+        report, matrix, changed = _by_difference(store, papers, digests, cached, row_of, progress, on_indexed)
     else:
         if cached is not None:
             log.info("the vector store changed outside this cache (%d records, cache %d): reconciling it in full", count, cached.records)
@@ -86,16 +91,14 @@ def sync_vectors(
     return report, matrix
 
 
-def _digests(store: ChromaVectors, papers: PaperRows, contents: tuple[str, ...], cached: CachedVectors | None) -> list[str]:
+def _digests(store: ChromaVectors, papers: PaperRows, contents: tuple[str, ...], cached: CachedVectors | None,
+             row_of: dict[str, int]) -> list[str]:
     """Return each paper's vector digest: the cache's where it holds the paper with the same content, else read and computed."""
-    if cached is not None and cached.ids == papers.ids and cached.contents == contents:
-        return list(cached.digests)
-    known = {} if cached is None else {pid: (c, d) for pid, c, d in zip(cached.ids, cached.contents, cached.digests)}
     digests: list[str] = []
     unknown: list[int] = []
     for pos, (pid, content) in enumerate(zip(papers.ids, contents)):
-        hit = known.get(pid)
-        digests.append(hit[1] if hit is not None and hit[0] == content else "")
+        row = row_of.get(pid)
+        digests.append(cached.digests[row] if row is not None and cached.contents[row] == content else "")  # type: ignore[union-attr]
         if not digests[-1]:
             unknown.append(pos)
     for start in range(0, len(unknown), WALK_BATCH):
@@ -103,13 +106,6 @@ def _digests(store: ChromaVectors, papers: PaperRows, contents: tuple[str, ...],
         for pos, paper in zip(rows, papers.papers([papers.ids[i] for i in rows], keep=False)):
             digests[pos] = vector_digest(store.texts(paper))
     return digests
-
-
-def _covers(cached: CachedVectors, ids: tuple[str, ...], contents: tuple[str, ...]) -> bool:
-    """Return whether the cache holds exactly these papers with these contents (in any order)."""
-    if cached.ids == ids and cached.contents == contents:
-        return True
-    return len(cached.ids) == len(ids) and dict(zip(cached.ids, cached.contents)) == dict(zip(ids, contents))
 
 
 def _untouched(store: ChromaVectors, check: Path, cached: CachedVectors) -> bool:
@@ -138,11 +134,12 @@ def _by_difference(
     papers: PaperRows,
     digests: list[str],
     cached: CachedVectors,
+    row_of: dict[str, int],
     progress: bool,
     on_indexed: Callable[[dict[str, str]], None] | None,
 ) -> tuple[ReconcileReport, VectorMatrix, bool]:
     ids = papers.ids
-    row_of = {pid: i for i, pid in enumerate(cached.ids)}
+    row_of = row_of or {pid: i for i, pid in enumerate(cached.ids)}
     current = dict(zip(ids, digests))
     reuse = np.full(len(ids), -1, dtype=np.int64)
     fresh_ids: list[str] = []
