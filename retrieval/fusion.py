@@ -84,16 +84,55 @@ def top_rows(scores: np.ndarray, n: int, allowed: np.ndarray | None = None, *, s
     """
     if allowed is not None:
         scores = np.where(allowed, scores, -np.inf)
-    if sparse:
-        positive = np.flatnonzero(scores > 0)
-        if positive.size > n:
-            positive = positive[np.argpartition(-scores[positive], n)[:n]]
-        return positive
-    if scores.size > n:
-        rows = np.argpartition(-scores, n)[:n]
+    rows = _above_floor(scores, n, 0.0 if sparse else -np.inf)
+    if rows is None:
+        rows = np.flatnonzero(scores > 0) if sparse else np.arange(scores.size)
+    if rows.size > n:
+        rows = rows[np.argpartition(-scores[rows], n)[:n]]
+    return rows if sparse else rows[np.isfinite(scores[rows])]
+
+
+def _above_floor(scores: np.ndarray, n: int, lowest: float) -> np.ndarray | None:
+    """Return the rows (ascending) of the scores above a floor that at least `n` exceed, one that few more do;
+    None when there are too few scores to bother or the floor let fewer than `n` through. The floor is never
+    below `lowest`.
+
+    The n highest of a million scores are then chosen among a few hundred above it: a partial
+    sort of every score (or of every positive BM25 score, half a million for common words) took
+    5-10 ms a query at a million papers. The floor is read off every `_SAMPLE_STEP`-th score,
+    so about 4n exceed it only in expectation, and when fewer than n do the caller does without it.
+    """
+    if scores.size < _FLOOR_FROM:
+        return None
+    sample = scores[::_SAMPLE_STEP]
+    want = min(sample.size, 4 * (n * sample.size // scores.size + 1))
+    floor = max(float(np.partition(sample, sample.size - want)[sample.size - want]), lowest)
+    rows = np.flatnonzero(scores > floor)
+    return rows if rows.size >= n else None
+
+
+# From this many scores, top_rows first keeps those above a floor read from every _SAMPLE_STEP-th one.
+_FLOOR_FROM = 65_536
+_SAMPLE_STEP = 32
+# Above this many scores to rank among, bm25_ranks counts rather than sorts.
+_SORTED_RANKS = 65_536
+
+
+def bm25_ranks(scores: np.ndarray, values: np.ndarray) -> list[int | None]:
+    """Return each of `values`' rank among `scores` (1 + how many score higher); None for a value <= 0 (no match).
+
+    One pass over `scores` for all values: counting per value cost 0.3 ms each at a million papers.
+    """
+    positive = values[values > 0]
+    if not positive.size:
+        return [None] * values.size
+    above = scores[scores > positive.min()]
+    if above.size > _SORTED_RANKS:  # a weak lexical match among many: counting is cheaper than sorting
+        higher = np.array([np.count_nonzero(above > v) for v in values])
     else:
-        rows = np.arange(scores.size)
-    return rows[np.isfinite(scores[rows])]
+        above.sort()
+        higher = above.size - np.searchsorted(above, values, side="right")
+    return [int(h) + 1 if v > 0 else None for h, v in zip(higher, values)]
 
 
 def anchor_rerank(fused: np.ndarray, doc_vectors: np.ndarray, depth: int, weight: float) -> np.ndarray:

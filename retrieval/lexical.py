@@ -42,6 +42,15 @@ class LexicalIndex:
         """Return the BM25 parameters of both indexes."""
         return self.terms.params
 
+    def scores(self, terms: list[str], phrase_weight: float) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return every row's term BM25 for `terms`, and its phrase BM25 (None when unweighted, or when no pair
+        of the query occurs anywhere: a constant would add nothing)."""
+        bm25 = self.terms.scores(terms)
+        if phrase_weight <= 0:
+            return bm25, None
+        phrase = self.phrases.scores(terms)
+        return bm25, (phrase if phrase.any() else None)
+
     @classmethod
     def empty(cls, params: BM25Params = BM25Params()) -> LexicalIndex:
         """Return an index of no rows."""

@@ -124,7 +124,9 @@ class TitleIndex:
     def __init__(self, by_title: dict[str, tuple[str, str]], chunk: int = _BUILD_CHUNK) -> None:
         start = time.perf_counter()
         self._keys = list(by_title)
-        self._entries = list(by_title.values())
+        # The ids alone are kept: the titles as parsed only order the fallback (below), and at a
+        # million papers kept with them they held 180 MB.
+        self._ids = [pid for pid, _ in by_title.values()]
         n = len(self._keys)
         self._n = n
         order = _ordered(self._keys)
@@ -146,11 +148,10 @@ class TitleIndex:
         self._words = self._build_words(chunk)
         # The fallback's tie-break: the paper's title, then insertion order (the scan's stable sort).
         self._title_rank = np.empty(n, np.int64)
-        self._title_rank[_ordered([title for _, title in self._entries])] = np.arange(n)
+        self._title_rank[_ordered([title for _, title in by_title.values()])] = np.arange(n)
         # The scan left out papers already picked by id; two keys may in principle hold one paper id.
-        paper_ids = [pid for pid, _ in self._entries]
-        codes = {pid: i for i, pid in enumerate(dict.fromkeys(paper_ids))}
-        self._id_code = np.fromiter(map(codes.__getitem__, paper_ids), np.int64, n)
+        codes = {pid: i for i, pid in enumerate(dict.fromkeys(self._ids))}
+        self._id_code = np.fromiter(map(codes.__getitem__, self._ids), np.int64, n)
         self.size = TitleIndexSize(n, round(time.perf_counter() - start, 3), self._nbytes())
 
     def _build_trigrams(self, chunk: int) -> _Postings:
@@ -207,10 +208,10 @@ class TitleIndex:
         if need is None or len(picked) < need:
             picked += self._containing(key, None if need is None else need - len(picked))
         if need is None:
-            return [self._entries[i][0] for i in picked[:limit]]
+            return [self._ids[i] for i in picked[:limit]]
         if len(picked) < limit:
             picked += self._sharing_words(key, picked, limit - len(picked))
-        return [self._entries[i][0] for i in picked]
+        return [self._ids[i] for i in picked]
 
     def _starting(self, key: str, need: int | None) -> list[int]:
         """Positions of the titles starting with `key`, the first `need` in insertion order."""

@@ -213,7 +213,7 @@ class ChromaVectors:
             ids = got["ids"]
             for record_id, meta in zip(ids, got["metadatas"] or [{}] * len(ids)):
                 meta = meta or {}
-                out[str(meta.get("paper_id", record_id.partition("#")[0]))][str(meta.get("digest", ""))].append(record_id)
+                out[record_id.rpartition("#")[0]][str(meta.get("digest", ""))].append(record_id)
             if len(ids) < PAGE:
                 return out
             offset += len(ids)
@@ -302,10 +302,10 @@ class ChromaVectors:
             self._collection.upsert(
                 ids=[f"{paper.id}#{'doc' if i == 0 else f'w{i}'}" for paper, i, _ in flat],
                 embeddings=vectors,
-                metadatas=[
-                    {"paper_id": paper.id, "kind": "doc" if i == 0 else "window", "digest": digest}
-                    for paper, i, digest in flat
-                ],
+                # The digest alone: paper and kind are in the record id. Each metadata key is indexed
+                # by Chroma; three keys made 20,000 writes take 8.4 s, one 4.8 s (records written
+                # before this have all three, and read the same).
+                metadatas=[{"digest": digest} for _, _, digest in flat],
             )
         crash_point("vectors-written")
         at = 0

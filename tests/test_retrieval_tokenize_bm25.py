@@ -71,3 +71,19 @@ def test_scores_equal_rank_bm25_with_other_parameters():
     ref = BM25Okapi(docs, k1=0.9, b=0.4, epsilon=0.1)
     query = ["w0", "w3", "w3", "w17"]
     np.testing.assert_allclose(ours.scores(query), ref.get_scores(query), atol=1e-6)
+
+
+def test_kept_contributions_stay_under_their_budget_and_scores_stay_exact(monkeypatch: pytest.MonkeyPatch):
+    import retrieval.bm25 as bm25_module
+
+    docs = _random_corpus(3)
+    ours, ref = BM25Index(docs), BM25Okapi(docs)
+    # Room for about three keys' contributions: asking for all 40 words must drop the oldest.
+    monkeypatch.setattr(bm25_module, "KEPT_BYTES", 3 * 8 * 30)
+    for round_ in range(2):  # the second round recomputes what was dropped, with the same result
+        for i in range(40):
+            np.testing.assert_allclose(ours.scores([f"w{i}", "w1"]), ref.get_scores([f"w{i}", "w1"]), rtol=0, atol=1e-6)
+            kept = ours.scorer._kept
+            assert ours.scorer._kept_bytes == sum(a.nbytes for a in kept.values())
+            assert ours.scorer._kept_bytes <= bm25_module.KEPT_BYTES or len(kept) == 1
+    assert len(ours.scorer._kept) < 40

@@ -155,3 +155,22 @@ def test_a_new_collection_builds_chromas_graph_cheaply_and_reads_back_exactly(tm
         stored = store.load(PaperRows.of(corpus))
     np.testing.assert_allclose(stored.doc, opened.vectors.doc, atol=1e-6)
     np.testing.assert_allclose(stored.doc, encoder.encode([store.texts(p)[0] for p in corpus]), atol=1e-6)
+
+
+def test_records_keep_only_their_digest_and_older_records_with_three_keys_read_the_same(tmp_path):
+    # Each metadata key costs Chroma an index write; the paper and kind are in the record id.
+    encoder = HashEncoder()
+    where = paths(tmp_path)
+    corpus = papers(4)
+    open_index(corpus, where, encoder)
+    with vector_lock(where.vectors_lock), ChromaVectors(where.vectors, encoder) as store:
+        got = store._collection.get(include=["metadatas"])
+        assert all(set(meta) == {"digest"} for meta in got["metadatas"]) and len(got["ids"]) == 12
+        now = store.stored()
+        # Paper 0's records rewritten as stores written before this change hold them.
+        old = [{"paper_id": corpus[0].id, "kind": "doc" if i == 0 else "window", "digest": vector_digest(store.texts(corpus[0]))}
+               for i in range(3)]
+        vectors = store._collection.get(ids=record_ids(corpus[0].id, 3), include=["embeddings"])["embeddings"]
+        store._collection.upsert(ids=record_ids(corpus[0].id, 3), embeddings=vectors, metadatas=old)
+        assert store.stored() == now
+        assert set(store.fetch(corpus)) == {p.id for p in corpus}
