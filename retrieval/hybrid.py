@@ -135,7 +135,7 @@ class HybridRetriever:
     def _dense(self, rows: np.ndarray, qvec: np.ndarray, doc: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Return (combined dense score, best cosine of doc and windows) of papers `rows`."""
         if doc is None:
-            doc = self.vectors.doc[rows] @ qvec
+            doc = self.vectors.doc_rows(rows) @ qvec
         best = doc.copy()
         starts = self.vectors.window_start
         if self.vectors.windows.shape[0]:
@@ -145,7 +145,7 @@ class HybridRetriever:
                 first = np.repeat(np.cumsum(counts) - counts, counts)
                 window_rows = np.repeat(lo, counts) + (np.arange(total) - first)
                 owner = np.repeat(np.arange(rows.size), counts)
-                np.maximum.at(best, owner, self.vectors.windows[window_rows] @ qvec)
+                np.maximum.at(best, owner, self.vectors.window_rows(window_rows) @ qvec)
         return doc + self.config.window_weight * best, best
 
     def nearest(self, qvec: np.ndarray, k: int = 50) -> np.ndarray:
@@ -154,19 +154,19 @@ class HybridRetriever:
         In a large corpus only the sign pass's shortlist is scored (see prefilter.py).
         """
         rows = np.arange(len(self.papers)) if self._codes is None else self._codes.shortlist(qvec, max(self.config.shortlist, k))
-        exact = self.vectors.doc[rows] @ qvec
+        exact = self.vectors.doc_rows(rows) @ qvec
         return rows[np.argsort(-exact, kind="stable")[:k]]
 
     def _cosines(self, qvec: np.ndarray, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
         """Return each paper's doc cosine to `qvec` and the rows scored (None: all, in a small corpus); in a large one,
         exact on the sign pass's shortlist (and on one among `allowed` papers if too few of those made it), -inf elsewhere."""
         if self._codes is None:
-            return self.vectors.doc @ qvec, None
+            return self.vectors.doc_products(qvec), None
         rows = self._codes.shortlist(qvec, self.config.shortlist)
         if allowed is not None and np.count_nonzero(allowed[rows]) < self.config.candidates:
             rows = np.union1d(rows, self._codes.shortlist(qvec, self.config.shortlist, allowed))
         cosine = np.full(len(self.papers), -np.inf, dtype=np.float32)
-        cosine[rows] = self.vectors.doc[rows] @ qvec
+        cosine[rows] = self.vectors.doc_rows(rows) @ qvec
         return cosine, rows
 
     def _pool(self, lists: list[np.ndarray], allowed: np.ndarray | None, scored: np.ndarray | None) -> np.ndarray:
@@ -229,7 +229,7 @@ class HybridRetriever:
             short = not c.feedback_max_terms or len(set(terms)) <= c.feedback_max_terms
             if c.feedback_weight > 0 and len(self.papers) > c.feedback_docs and short:
                 top = rows[np.argsort(-fused, kind="stable")[: c.feedback_docs]]
-                expanded = qvec + c.feedback_weight * self.vectors.doc[top].mean(axis=0)
+                expanded = qvec + c.feedback_weight * self.vectors.doc_rows(top).mean(axis=0)
                 expanded /= np.linalg.norm(expanded) or 1.0
                 dense, _ = self._dense(rows, expanded)
                 fused = fuse(dense)
@@ -240,7 +240,7 @@ class HybridRetriever:
             if agreed is not None and c.keep_agreed_first:
                 fused = put_first(fused, agreed)
             if agreed is not None or not c.anchor_needs_agreement:
-                fused = anchor_rerank(fused, self.vectors.doc[rows], c.rerank_depth, c.anchor_weight)
+                fused = anchor_rerank(fused, self.vectors.doc_rows(rows), c.rerank_depth, c.anchor_weight)
         cosine[rows] = best  # `cosine` is this query's own array
         return {"bm25": bm25, "terms": terms, "cosine": cosine, "rows": rows, "dense": dense, "plain_dense": plain_dense,
                 "fused": fused}
@@ -314,7 +314,7 @@ class HybridRetriever:
         paper = self.papers[row]
         allowed = np.ones(len(self.papers), dtype=bool)
         allowed[row] = False
-        s = self._score(tokenize(paper.clean_title), self.vectors.doc[row], allowed, feedback=False)
+        s = self._score(tokenize(paper.clean_title), self.vectors.doc_rows(row), allowed, feedback=False)
         order = self._ranked(s)[:k]
         found = terms_held(self.bm25, paper.clean_title, s["terms"], order)
         self.papers.papers([self.papers.ids[r] for r in order])

@@ -81,6 +81,8 @@ def sync_vectors(
         matrix, changed = store.load(papers, known=fresh), True
     records = store.count()
     if changed or compact:
+        # Served as the file keeps it (float16), so a restart scores exactly as this process does.
+        matrix = matrix.stored()
         base = cached.base if cached is not None else None
         save_cache(cache, CachedVectors(signature, ids, tuple(digests), contents, matrix, records), base, compact)
     # Opening a client touches the files: the fingerprint is taken once it is closed.

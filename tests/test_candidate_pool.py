@@ -64,7 +64,7 @@ def test_known_items_stay_first_in_a_pooled_ranking(pooled, query: str, title: s
 
 
 def test_nearest_finds_the_exact_dense_neighbours(shipped_services, pooled) -> None:
-    doc = shipped_services.retriever.vectors.doc
+    doc = shipped_services.retriever.vectors.doc.astype(np.float32)  # products in float32, as searches take them
     for row in (0, 100, 200, 300):
         exact = np.argsort(-(doc @ doc[row]), kind="stable")[:10]
         assert list(pooled.nearest(doc[row], 10)) == list(exact)

@@ -12,17 +12,17 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from corpus.paper import Paper
+from retrieval.vector_matrix import VectorMatrix
 
 
 class PaperVectors:
     """Rows of one retriever's vectors by paper id (row i is papers[i], as in retrieval.hybrid)."""
 
-    def __init__(self, papers: Sequence[Paper], doc: np.ndarray, windows: np.ndarray, window_start: np.ndarray, encode) -> None:
-        self._rows = {p.id: i for i, p in enumerate(papers)}
-        self._doc = doc
-        self._windows = windows
-        self._start = window_start
+    def __init__(self, paper_ids: Sequence[str], vectors: VectorMatrix, encode) -> None:
+        # Ids, not papers: a large corpus's papers stay in the store (retrieval/paper_rows.py).
+        self._rows = {pid: i for i, pid in enumerate(paper_ids)}
+        self._vectors = vectors
+        self._start = vectors.window_start
         self._encode = encode
 
     def encode(self, text: str) -> np.ndarray:
@@ -32,7 +32,7 @@ class PaperVectors:
     def doc(self, paper_ids: Iterable[str]) -> np.ndarray:
         """Return the doc vectors of the papers that are served, one row each (papers gone are left out)."""
         rows = [self._rows[pid] for pid in paper_ids if pid in self._rows]
-        return self._doc[rows] if rows else np.zeros((0, self._doc.shape[1]), dtype=np.float32)
+        return self._vectors.doc_rows(rows) if rows else np.zeros((0, self._vectors.doc.shape[1]), dtype=np.float32)
 
     def passing(self, vector: np.ndarray, threshold: float) -> int:
         """Return how many served papers score at least `threshold` against `vector`."""
@@ -46,10 +46,10 @@ class PaperVectors:
 
     def _all_scores(self, vector: np.ndarray) -> np.ndarray:
         """Return every served paper's best cosine to `vector`, by row."""
-        best = self._doc @ vector
-        if self._windows.shape[0]:
+        best = self._vectors.doc_products(vector)
+        if self._vectors.windows.shape[0]:
             counts = np.diff(self._start)
-            np.maximum.at(best, np.repeat(np.arange(best.size), counts), self._windows @ vector)
+            np.maximum.at(best, np.repeat(np.arange(best.size), counts), self._vectors.window_products(vector))
         return best
 
     def similarities(self, vector: np.ndarray, paper_ids: Iterable[str]) -> dict[str, float]:
@@ -58,15 +58,15 @@ class PaperVectors:
         if not ids:
             return {}
         rows = np.fromiter((self._rows[pid] for pid in ids), dtype=np.int64, count=len(ids))
-        best = self._doc[rows] @ vector
-        if self._windows.shape[0]:
+        best = self._vectors.doc_rows(rows) @ vector
+        if self._vectors.windows.shape[0]:
             # Every window row of these papers at once, each credited to its paper (as retrieval.hybrid does).
             lo, counts = self._start[rows], self._start[rows + 1] - self._start[rows]
             total = int(counts.sum())
             if total:
                 first = np.repeat(np.cumsum(counts) - counts, counts)
                 window_rows = np.repeat(lo, counts) + (np.arange(total) - first)
-                np.maximum.at(best, np.repeat(np.arange(rows.size), counts), self._windows[window_rows] @ vector)
+                np.maximum.at(best, np.repeat(np.arange(rows.size), counts), self._vectors.window_rows(window_rows) @ vector)
         return {pid: float(score) for pid, score in zip(ids, best)}
 
 
@@ -77,4 +77,5 @@ def paper_vectors(retriever: object) -> PaperVectors | None:
     papers = getattr(retriever, "papers", None)
     if vectors is None or encoder is None or papers is None:
         return None
-    return PaperVectors(papers, vectors.doc, vectors.windows, vectors.window_start, encoder.encode)
+    ids = getattr(papers, "ids", None)
+    return PaperVectors(ids if ids is not None else [p.id for p in papers], vectors, encoder.encode)
