@@ -20,7 +20,7 @@ import threading
 import weakref
 from array import array
 from collections import Counter
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from corpus.authors import author_name, given_agrees, key_bounds, newest_first, prefix_bounds
 from corpus.paper import Paper
@@ -42,6 +42,12 @@ def _parse(raw: str) -> Parsed:
     return intern(name.display), intern(name.key), intern(name.given), name.folded
 
 
+def _authors_by_row(papers: Sequence[Paper]) -> Iterator[tuple[int, Sequence[str]]]:
+    # Rows over a store read only the authors (retrieval/paper_rows.py); a list is walked.
+    read = getattr(papers, "authors", None)
+    return read() if callable(read) else ((row, paper.authors) for row, paper in enumerate(papers))
+
+
 class AuthorIndex:
     """Rows of `papers` by author key, and each display name with its number of papers."""
 
@@ -51,14 +57,14 @@ class AuthorIndex:
         # Most names recur across papers, and across the indexes of successive corpora (an ingest adds
         # a few papers): each distinct spelling is normalized once (10-15 us each), strings interned.
         known, parsed = _recent, {}
-        by_key: dict[str, list[int]] = {}  # key -> positions in the lists below, in row order
+        by_key: dict[str, list[int]] = {}  # key -> positions in the lists below, in the order read
         rows: list[int] = []
         givens: list[str] = []
         written: list[str] = []
         counts: dict[str, int] = {}
-        for row, paper in enumerate(papers):
+        for row, authors in _authors_by_row(papers):
             here: set[str] = set()
-            for raw in paper.authors:
+            for raw in authors:
                 if not isinstance(raw, str):
                     continue
                 fields = parsed.get(raw, _UNSEEN)

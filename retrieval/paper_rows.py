@@ -35,6 +35,7 @@ class PaperSource(Protocol):
     def fetch(self, ids: Sequence[str]) -> list[Paper]: ...
     def facts(self) -> dict[str, tuple[str | None, bool]]: ...
     def titles(self) -> dict[str, str]: ...
+    def authors(self) -> Iterator[tuple[str, tuple[str, ...]]]: ...
     def find(self, *, arxiv_id: str | None = None, title: str | None = None) -> Paper | None: ...
 
 
@@ -56,6 +57,9 @@ class ListSource:
 
     def titles(self) -> dict[str, str]:
         return {pid: p.title for pid, p in self._by_id.items()}
+
+    def authors(self) -> Iterator[tuple[str, tuple[str, ...]]]:
+        return ((pid, p.authors) for pid, p in self._by_id.items())
 
     def find(self, *, arxiv_id: str | None = None, title: str | None = None) -> Paper | None:
         papers = self._by_id.values()
@@ -102,6 +106,14 @@ class PaperRows(Sequence[Paper]):
     def __iter__(self) -> Iterator[Paper]:
         for start in range(0, len(self.ids), WALK_BATCH):
             yield from self.papers(self.ids[start:start + WALK_BATCH], keep=False)
+
+    def authors(self) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """Yield (row, authors) of every row whose paper the source holds, in the source's order (not whole papers)."""
+        row_of = {pid: row for row, pid in enumerate(self.ids)}
+        for pid, authors in self.source.authors():
+            row = row_of.get(pid)
+            if row is not None:
+                yield row, authors
 
     def papers(self, ids: Sequence[str], keep: bool = True) -> list[Paper]:
         """Return the papers of `ids`, in that order; `keep` remembers them for the next reads."""

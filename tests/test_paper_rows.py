@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 
 import pytest
@@ -48,6 +49,9 @@ class CountingSource:
 
     def find(self, **kwargs):
         return self.store.find(**kwargs)
+
+    def authors(self):
+        return self.store.authors()
 
 
 @pytest.fixture
@@ -146,3 +150,25 @@ def test_a_retriever_over_the_store_answers_as_one_over_the_same_papers_in_memor
     assert stored.find_arxiv(paper.arxiv_id) == paper == stored.find_title(paper.title.upper())
     assert stored.find_title("no such title") is None and stored.find_arxiv("2499.99999") is None
     assert [p.id for p in stored.complete_titles("paper 1", 4)] == [p.id for p in listed.complete_titles("paper 1", 4)]
+
+
+def test_an_author_index_over_the_store_reads_authors_not_papers_and_finds_what_a_list_does(tmp_path) -> None:
+    from corpus import sqlite_reads
+    from corpus.author_index import AuthorIndex
+
+    store = SqliteCorpusStore.open(tmp_path / "corpus.sqlite3")
+    writers = ["Marco Cuturi", "Ada Lovelace", "Alan Turing"]
+    store.add([dataclasses.replace(c, authors=(writers[n % 3], f"Person {n}")) for n, c in enumerate(candidates(40))], origin="test")
+    source = CountingSource(store)
+    listed = store.papers()
+    rows = PaperRows(source, [p.id for p in reversed(listed)])  # rows in another order than the store's
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sqlite_reads, "_AUTHOR_PAGE", 7)  # pages end mid-way, as at a million papers
+        over_store = AuthorIndex(rows)
+    assert source.fetched == []  # no whole paper was read to build it
+    over_list = AuthorIndex(list(reversed(listed)))
+    for name in ("Cuturi", "Marco Cuturi", "Lovelace", "Person 3", "Nobody"):
+        assert over_store.rows(name) == over_list.rows(name)
+        assert over_store.names(name) == over_list.names(name)
+    assert len(over_store.rows("Turing")) == 13 and over_store.papers_by("Cuturi")[0] == "Marco Cuturi"
+    store.close()
