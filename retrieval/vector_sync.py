@@ -66,7 +66,9 @@ def sync_vectors(
     same_rows = cached is not None and cached.ids == ids and cached.contents == contents
     # Where each cached paper is, built once for the comparisons below (none when the rows are the same).
     row_of = {} if cached is None or same_rows else {pid: i for i, pid in enumerate(cached.ids)}
-    digests = list(cached.digests) if same_rows else _digests(store, papers, contents, cached, row_of)
+    # Without a cache, the full reconcile below reads every paper and computes their digests anyway: reading
+    # them here first as well cost a read of the whole store (about 50 s at a million papers).
+    digests = list(cached.digests) if same_rows else None if cached is None else _digests(store, papers, contents, cached, row_of)
     covers = same_rows or (cached is not None and len(row_of) == len(ids) and all(
         row_of.get(pid) is not None and cached.contents[row_of[pid]] == c for pid, c in zip(ids, contents)))
     if covers and _untouched(store, check, cached) and not compact:
@@ -79,6 +81,7 @@ def sync_vectors(
             log.info("the vector store changed outside this cache (%d records, cache %d): reconciling it in full", count, cached.records)
         report, fresh = store.reconcile(papers, progress=progress, on_indexed=on_indexed)
         matrix, changed = store.load(papers, known=fresh), True
+        digests = digests if digests is not None else [report.complete[pid] for pid in ids]
     records = store.count()
     if changed or compact:
         # Served as the file keeps it (float16), so a restart scores exactly as this process does.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+from collections import Counter
 
 import pytest
 
@@ -122,9 +123,12 @@ def test_rows_read_papers_when_asked_keep_a_few_and_show_removed_ones_as_removed
 def test_an_index_over_the_store_reads_only_new_and_edited_papers_at_a_restart(store, tmp_path):
     encoder = HashEncoder()
     where = paths(tmp_path)
-    first = open_index(CountingSource(store), where, encoder).retriever
-    # Built from nothing: every paper read (BM25 and vector digests).
+    built_source = CountingSource(store)
+    first = open_index(built_source, where, encoder).retriever
+    # Built from nothing: every paper read twice, once for BM25 and once for the vectors (their
+    # digests come from the reconcile that embeds them, not from a read of their own).
     assert set(first.papers.ids) == set(store.keys())
+    assert Counter(built_source.fetched) == {pid: 2 for pid in store.keys()}
     again_source = CountingSource(store)
     again = open_index(again_source, where, encoder).retriever
     assert again_source.fetched == []  # nothing changed: no paper read at all
