@@ -9,6 +9,8 @@ from typing import Sequence
 
 import numpy as np
 
+from retrieval.prefilter import FROM_PAPERS
+
 DIM = 384
 
 
@@ -67,8 +69,9 @@ class VectorMatrix:
 
 # Rows converted at a time by VectorMatrix.doc_products: 24 MB of float32.
 _BLOCK = 16_384
-# Up to this many papers, doc_products keeps a float32 copy of float16 doc vectors (30 MB at most).
-_KEEP_FLOAT32_UP_TO = 20_000
+# Up to this many papers (those a search scores in full), doc_products keeps a float32 copy of float16 doc
+# vectors (30 MB at most).
+_KEEP_FLOAT32_UP_TO = FROM_PAPERS
 
 
 def _blocked(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
