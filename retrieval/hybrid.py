@@ -295,11 +295,10 @@ class HybridRetriever:
 
     @staticmethod
     def _ranked(s: dict) -> np.ndarray:
-        """Return the scored rows best first, those a filter left out (-inf) dropped; keep their scores in s["score"]."""
-        rows, fused, order = s["rows"], s["fused"], np.argsort(-s["fused"], kind="stable")
-        order = order[np.isfinite(fused[order])]
-        s["score"] = dict(zip(rows[order].tolist(), fused[order].tolist()))
-        return rows[order]
+        """Return the scored rows best first, those a filter left out (-inf) dropped."""
+        rows, fused = s["rows"], s["fused"]
+        order = np.argsort(-fused, kind="stable")
+        return rows[order[np.isfinite(fused[order])]]
 
     def similar(self, paper_id: str, k: int = 5) -> SearchResult:
         """Return the `k` papers nearest to a paper (itself excluded).
@@ -323,16 +322,18 @@ class HybridRetriever:
 
     def _hits(self, order: np.ndarray, s: dict, found: TermsHeld) -> tuple[Hit, ...]:
         ranks = bm25_ranks(s["bm25"], s["bm25"][order])
-        return tuple(self._hit(int(r), rank, s, found, ranks[rank - 1]) for rank, r in enumerate(order, start=1))
+        # Fused scores are kept per scored row, and the scored rows are ascending.
+        scores = s["fused"][np.searchsorted(s["rows"], order)].tolist()
+        return tuple(self._hit(int(r), rank, s, found, ranks[rank - 1], scores[rank - 1]) for rank, r in enumerate(order, start=1))
 
-    def _hit(self, row: int, rank: int, s: dict, found: TermsHeld, bm25_rank: int | None) -> Hit:
+    def _hit(self, row: int, rank: int, s: dict, found: TermsHeld, bm25_rank: int | None, score: float) -> Hit:
         paper = self.papers[row]
         bm25 = float(s["bm25"][row])
         held = found.of(row)
         return Hit(
             paper=paper,
             rank=rank,
-            score=s["score"][row],
+            score=score,
             bm25_rank=bm25_rank,
             bm25_score=bm25,
             matched_terms=tuple(matched_words(found, row)),

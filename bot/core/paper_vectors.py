@@ -22,7 +22,6 @@ class PaperVectors:
         # Ids, not papers: a large corpus's papers stay in the store (retrieval/paper_rows.py).
         self._rows = {pid: i for i, pid in enumerate(paper_ids)}
         self._vectors = vectors
-        self._start = vectors.window_start
         self._encode = encode
 
     def encode(self, text: str) -> np.ndarray:
@@ -48,7 +47,7 @@ class PaperVectors:
         """Return every served paper's best cosine to `vector`, by row."""
         best = self._vectors.doc_products(vector)
         if self._vectors.windows.shape[0]:
-            counts = np.diff(self._start)
+            counts = np.diff(self._vectors.window_start)
             np.maximum.at(best, np.repeat(np.arange(best.size), counts), self._vectors.window_products(vector))
         return best
 
@@ -61,7 +60,8 @@ class PaperVectors:
         best = self._vectors.doc_rows(rows) @ vector
         if self._vectors.windows.shape[0]:
             # Every window row of these papers at once, each credited to its paper (as retrieval.hybrid does).
-            lo, counts = self._start[rows], self._start[rows + 1] - self._start[rows]
+            starts = self._vectors.window_start
+            lo, counts = starts[rows], starts[rows + 1] - starts[rows]
             total = int(counts.sum())
             if total:
                 first = np.repeat(np.cumsum(counts) - counts, counts)
